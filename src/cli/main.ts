@@ -1,0 +1,26 @@
+// Entry point of the `samsa` command: picks a subcommand and runs it.
+// Each subcommand lives in its own file under src/cli/ and is loaded on demand.
+
+const COMMANDS: Record<string, { summary: string, load: () => Promise<{ run: (argv: string[]) => Promise<number> }> }> = {}
+
+function usage (): string {
+  const lines = ['usage: samsa <command> [options]', '', 'commands:']
+  for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(12)} ${c.summary}`)
+  if (Object.keys(COMMANDS).length === 0) lines.push('  (none yet: the broker arrives with issue 3)')
+  return lines.join('\n') + '\n'
+}
+
+export async function main (argv: string[]): Promise<number> {
+  const [name, ...rest] = argv
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    process.stdout.write(usage())
+    return 0
+  }
+  const command = COMMANDS[name]
+  if (command === undefined) {
+    process.stderr.write(`samsa: unknown command '${name}'\n` + usage())
+    return 2
+  }
+  const mod = await command.load()
+  return mod.run(rest)
+}
