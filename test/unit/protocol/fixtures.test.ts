@@ -55,7 +55,7 @@ test('unknown tags are skipped on decode and written back on encode', () => {
 test('Metadata v0 request: int32 array of int16 strings', () => {
   const bytes = hex('00000002 0001 61 0002 6263')
   const v = decodeMessage(Metadata.request, 0, new Reader(bytes))
-  assert.deepEqual(v.topics.map(t => t.name), ['a', 'bc'])
+  assert.deepEqual(v.topics?.map(t => t.name), ['a', 'bc'])
   assert.deepEqual(encodeMessage(Metadata.request, 0, v).toBuffer(), bytes)
 })
 
