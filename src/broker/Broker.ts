@@ -1,0 +1,72 @@
+// One samsa broker: its configuration, metadata, logs and listeners, wired together.
+// startBroker() (src/index.ts) and `samsa broker` (src/cli/broker.ts) both create one of these.
+
+import { mkdirSync } from 'node:fs'
+import { BrokerConfig, parseListeners } from '../config/BrokerConfig.ts'
+import { type Logger, nullLogger } from '../Logger.ts'
+import { MetadataCache } from './MetadataCache.ts'
+import { RequestChannel } from './RequestChannel.ts'
+import { type BoundListener, SocketServer } from './SocketServer.ts'
+
+export interface BrokerOptions {
+  /** Broker configs by Kafka's names, e.g. { 'num.partitions': 3, listeners: 'PLAINTEXT://127.0.0.1:0' }. */
+  readonly config?: Readonly<Record<string, unknown>> | ReadonlyMap<string, unknown>
+  readonly logger?: Logger
+}
+
+export interface Endpoint { readonly host: string, readonly port: number }
+
+export class Broker {
+  readonly config: BrokerConfig
+  readonly logger: Logger
+  readonly nodeId: number
+  readonly metadata: MetadataCache
+  readonly requestChannel: RequestChannel
+  private readonly socketServer: SocketServer
+  private bound: BoundListener[] = []
+  private closing: Promise<void> | undefined
+
+  /** Validates the configuration and loads state; nothing listens until start(). */
+  constructor (options: BrokerOptions = {}) {
+    this.config = options.config instanceof BrokerConfig ? options.config : new BrokerConfig(options.config ?? {})
+    this.logger = options.logger ?? nullLogger
+    this.nodeId = this.config.int('node.id')
+    for (const dir of this.config.logDirs()) mkdirSync(dir, { recursive: true })
+    this.metadata = new MetadataCache(this.config.logDirs()[0] as string, this.config.get('cluster.id') as string | undefined ?? undefined)
+    this.requestChannel = new RequestChannel(this.config.int('queued.max.requests'))
+    this.socketServer = new SocketServer(this, this.config, this.logger)
+  }
+
+  async start (): Promise<this> {
+    this.bound = await this.socketServer.listen(parseListeners(this.config.list('listeners')))
+    for (const l of this.bound) this.logger.info({ listener: l.name, host: l.host, port: l.boundPort }, 'listening')
+    return this
+  }
+
+  /** The first listener's bound address. */
+  get host (): string { return (this.bound[0]?.host ?? '') === '' ? '0.0.0.0' : (this.bound[0] as BoundListener).host }
+  get port (): number { return this.bound[0]?.boundPort ?? -1 }
+
+  /** The address clients are told to connect to (advertised.listeners, else the bound listener). */
+  get advertised (): Endpoint {
+    const adv = this.config.get('advertised.listeners') as readonly string[] | null
+    if (adv !== null && adv.length > 0) {
+      const a = parseListeners(adv, 'advertised.listeners')[0] as { host: string, port: number }
+      return { host: a.host, port: a.port === 0 ? this.port : a.port }
+    }
+    const host = this.bound[0]?.host ?? 'localhost'
+    return { host: host === '' || host === '0.0.0.0' || host === '::' ? 'localhost' : host, port: this.port }
+  }
+
+  get connectionCount (): number { return this.socketServer.connections.size }
+
+  close (): Promise<void> {
+    this.closing ??= (async () => {
+      await this.socketServer.close()
+      this.logger.info({}, 'broker stopped')
+    })()
+    return this.closing
+  }
+
+  async [Symbol.asyncDispose] (): Promise<void> { await this.close() }
+}

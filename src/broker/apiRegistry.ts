@@ -1,0 +1,26 @@
+// The one table of API handlers. A new API is one file in api/ plus one line here; ApiVersions
+// and docs/compatibility.md are derived from this list.
+
+import type { Handler } from './defineHandler.ts'
+import { handleApiVersions } from './api/ApiVersions.ts'
+
+// Handlers are typed per API; the registry holds them by key.
+const HANDLERS: readonly Handler[] = [
+  handleApiVersions,
+] as unknown as readonly Handler[]
+
+const BY_KEY = new Map<number, Handler>(HANDLERS.map(h => [h.api.key, h]))
+
+export function handlerFor (apiKey: number): Handler | undefined {
+  return BY_KEY.get(apiKey)
+}
+
+export function allHandlers (): readonly Handler[] {
+  return HANDLERS
+}
+
+/** ApiVersions' api_keys: every served API with its served range, by key. */
+export function supportedApiVersions (): Array<{ apiKey: number, minVersion: number, maxVersion: number }> {
+  return [...BY_KEY.values()].sort((a, b) => a.api.key - b.api.key)
+    .map(h => ({ apiKey: h.api.key, minVersion: h.versions.min, maxVersion: h.versions.max }))
+}
