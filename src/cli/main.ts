@@ -1,12 +1,15 @@
 // Entry point of the `samsa` command: picks a subcommand and runs it.
 // Each subcommand lives in its own file under src/cli/ and is loaded on demand.
 
-const COMMANDS: Record<string, { summary: string, load: () => Promise<{ run: (argv: string[]) => Promise<number> }> }> = {}
+interface Command { summary: string, load: () => Promise<{ run: (argv: string[]) => Promise<number> }> }
+
+const COMMANDS: Record<string, Command> = {
+  broker: { summary: 'run the broker (what npm start runs)', load: () => import('./broker.ts') },
+}
 
 function usage (): string {
   const lines = ['usage: samsa <command> [options]', '', 'commands:']
   for (const [name, c] of Object.entries(COMMANDS)) lines.push(`  ${name.padEnd(12)} ${c.summary}`)
-  if (Object.keys(COMMANDS).length === 0) lines.push('  (none yet: the broker arrives with issue 3)')
   return lines.join('\n') + '\n'
 }
 

@@ -1,7 +1,12 @@
 // The broker's configuration: Kafka's names, types, units and defaults. Unknown keys and invalid
 // values are rejected with a ConfigError naming the key, before anything starts.
 
+import { homedir } from 'node:os'
+import { join } from 'node:path'
 import { ConfigDef, ConfigError, type ConfigEntry, type ConfigValue } from './ConfigDef.ts'
+
+/** Where data lives by default: $XDG_DATA_HOME/samsa, else ~/.local/share/samsa. Survives restarts. */
+export const DEFAULT_LOG_DIR = join(process.env.XDG_DATA_HOME ?? join(homedir(), '.local', 'share'), 'samsa')
 
 const LONG_MAX = 9223372036854775807n
 const INT_MAX = 2147483647
@@ -15,7 +20,7 @@ export const BROKER_CONFIGS = new ConfigDef([
   e('node.id', 'int', 1, 'This broker\'s id, reported in Metadata.', { min: 0 }),
   e('process.roles', 'list', ['broker', 'controller'], 'Accepted for Kafka compatibility: samsa is always a combined broker and controller.', { oneOf: ['broker', 'controller'], accepted: true }),
   e('log.dirs', 'list', null, 'Directories holding the partition logs; defaults to log.dir.'),
-  e('log.dir', 'string', './samsa-data', 'The log directory used when log.dirs is unset.'),
+  e('log.dir', 'string', DEFAULT_LOG_DIR, 'The log directory used when log.dirs is unset ($XDG_DATA_HOME/samsa, else ~/.local/share/samsa).'),
   e('num.partitions', 'int', 1, 'Partitions of an auto-created topic, and of CreateTopics with -1.', { min: 1 }),
   e('auto.create.topics.enable', 'boolean', true, 'Create a topic when a client asks for its metadata or produces to it.'),
   e('default.replication.factor', 'int', 1, 'Replication factor of auto-created topics; samsa has one node, so only 1 is possible.', { min: 1 }),
