@@ -144,7 +144,7 @@ export interface ValidateOptions {
   /**
    * Apply the rules for batches a client produces (INVALID_RECORD otherwise): baseOffset 0, no
    * control bit, recordsCount > 0 and equal to lastOffsetDelta + 1, baseSequence >= 0 when
-   * producerId >= 0, and (uncompressed) offsetDeltas exactly 0..n-1.
+   * producerId >= 0 (so, uncompressed, offsetDeltas are exactly 0..n-1).
    */
   client?: boolean
   /** Largest batch accepted, 12-byte prefix included (max.message.bytes): MESSAGE_TOO_LARGE past it. */
@@ -222,7 +222,8 @@ export function validateBatch (buf: Buffer, position = 0, options: ValidateOptio
     if (skim.lastOffsetDelta > h.lastOffsetDelta) {
       fail(RecordErrorCode.CORRUPT_MESSAGE, position, `record offsetDelta ${skim.lastOffsetDelta} beyond lastOffsetDelta ${h.lastOffsetDelta}`)
     }
-    if (options.client === true && !skim.contiguous) fail(RecordErrorCode.INVALID_RECORD, position, 'record offsetDeltas are not 0..recordsCount-1')
+    // With the client rules, recordsCount = lastOffsetDelta + 1 and strictly increasing deltas in
+    // [0, lastOffsetDelta] already force them to be exactly 0..recordsCount-1.
     offsetDeltasContiguous = skim.contiguous
     if (skim.maxTimestampDelta !== null) recordsMaxTimestamp = h.baseTimestamp + skim.maxTimestampDelta
   }
