@@ -209,6 +209,7 @@ function exitOf (child: ChildProcess): Promise<Exit> {
 
 async function terminate (child: ChildProcess, exited: Promise<Exit>, graceMs: number): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
+  child.ref() // the child is unref'd while it runs; awaiting its exit must keep this process up
   child.kill(graceMs > 0 ? 'SIGTERM' : 'SIGKILL')
   if (graceMs > 0) {
     const timer = setTimeout(() => child.kill('SIGKILL'), graceMs)
