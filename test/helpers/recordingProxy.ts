@@ -11,13 +11,20 @@
 // decoded with samsa's codec, the address is replaced with the proxy's, and it is re-encoded:
 // the client only ever sees the proxy. The recorded frame is the one Kafka sent, before rewriting.
 //
+// With clampVersions, the ApiVersions answer is cut down to the versions samsa's codec describes,
+// so clients negotiate what they would negotiate with samsa (Kafka 4.4 serves newer versions
+// than the definitions samsa is generated from), and every captured frame is one samsa can read.
+// An ApiVersions request newer than samsa knows is answered by the proxy itself, as samsa would:
+// UNSUPPORTED_VERSION with samsa's ApiVersions range, in a v0 body.
+//
 // Responses are matched to requests by correlation id, per connection. A Produce with acks=0
 // gets no response, so it is not awaited. Frames larger than maxFrameBytes close the connection;
 // at most maxRecordedFrames are kept between take() calls (further ones are counted as dropped).
 
 import { connect, createServer, type Server, type Socket } from 'node:net'
 import { ApiKey } from '../../src/protocol/ApiKey.ts'
-import { Produce } from '../../src/protocol/messages/index.ts'
+import { ErrorCode } from '../../src/protocol/ErrorCode.ts'
+import { ApiVersions, Produce } from '../../src/protocol/messages/index.ts'
 import { apiByKey, decodeRequest, decodeResponse, encodeResponse, peekRequestHeader } from '../../src/protocol/RequestHeader.ts'
 import { inRange } from '../../src/protocol/schema.ts'
 
@@ -44,6 +51,8 @@ export interface RecordingProxyOptions {
   port: number
   maxFrameBytes?: number
   maxRecordedFrames?: number
+  /** Advertise only APIs and versions samsa's codec describes (rewriting ApiVersions responses). */
+  clampVersions?: boolean
 }
 
 export interface RecordingProxy extends AsyncDisposable {
@@ -54,7 +63,7 @@ export interface RecordingProxy extends AsyncDisposable {
   take: () => RecordedFrame[]
   /** Frames not recorded because maxRecordedFrames was reached. */
   readonly dropped: number
-  /** Responses whose broker address was rewritten. */
+  /** Responses rewritten (a broker address replaced, or ApiVersions clamped). */
   readonly rewritten: number
   /** Connection-level failures (frame too large, response to an unknown request, a failed rewrite). */
   readonly errors: readonly string[]
@@ -115,6 +124,21 @@ function replaceAddress (value: unknown, from: { host: string, port: number }, t
   }
   for (const v of Object.values(o)) n += replaceAddress(v, from, to)
   return n
+}
+
+/** Cuts an ApiVersions response body down to the keys and versions samsa describes; returns whether it changed. */
+function clampApiVersions (body: { apiKeys: Array<{ apiKey: number, minVersion: number, maxVersion: number }> }): boolean {
+  let changed = false
+  const kept: typeof body.apiKeys = []
+  for (const k of body.apiKeys) {
+    const known = apiByKey(k.apiKey)
+    const max = known === undefined ? -1 : Math.min(k.maxVersion, known.validVersions.max)
+    if (max < k.minVersion) { changed = true; continue }
+    if (max !== k.maxVersion) { changed = true; k.maxVersion = max }
+    kept.push(k)
+  }
+  body.apiKeys = kept
+  return changed
 }
 
 /** A Produce request with acks=0 gets no response. */
@@ -180,6 +204,16 @@ export async function startRecordingProxy (opts: RecordingProxyOptions): Promise
           return
         }
         record({ direction: 'request', ...head, frame, connection })
+        if (opts.clampVersions === true && head.apiKey === ApiKey.ApiVersions && head.apiVersion > ApiVersions.validVersions.max && pending.size === 0) {
+          // What samsa answers a version it does not know: UNSUPPORTED_VERSION and its own range,
+          // in a v0 body; the client retries at a version both know.
+          const refusal = encodeResponse(ApiVersions, 0, head.correlationId, {
+            errorCode: ErrorCode.UNSUPPORTED_VERSION,
+            apiKeys: [{ apiKey: ApiVersions.key, minVersion: ApiVersions.validVersions.min, maxVersion: ApiVersions.validVersions.max }],
+          })
+          if (!client.write(Buffer.concat(refusal))) broker.pause()
+          continue
+        }
         if (expectsResponse(head.apiKey, frame)) {
           if (pending.size >= PROXY_MAX_PENDING) { fail(`more than ${PROXY_MAX_PENDING} requests awaiting responses`); return }
           pending.set(head.correlationId, { apiKey: head.apiKey, apiVersion: head.apiVersion })
@@ -209,7 +243,9 @@ export async function startRecordingProxy (opts: RecordingProxyOptions): Promise
         if (api !== undefined && inRange(api.response.validVersions, request.apiVersion)) {
           try {
             const { body } = decodeResponse(api, request.apiVersion, frame)
-            if (replaceAddress(body, upstream, self) > 0) {
+            const clamped = opts.clampVersions === true && api.key === ApiKey.ApiVersions &&
+              clampApiVersions(body as { apiKeys: Array<{ apiKey: number, minVersion: number, maxVersion: number }> })
+            if (replaceAddress(body, upstream, self) > 0 || clamped) {
               rewritten++
               out = Buffer.concat(encodeResponse(api, request.apiVersion, correlationId, body)).subarray(4)
             }
