@@ -4,7 +4,10 @@
 import { mkdirSync } from 'node:fs'
 import { BrokerConfig, parseListeners } from '../config/BrokerConfig.ts'
 import { type Logger, nullLogger } from '../Logger.ts'
+import { ProducerIdManager } from '../txn/ProducerIdManager.ts'
+import { Controller } from './Controller.ts'
 import { MetadataCache } from './MetadataCache.ts'
+import { ReplicaManager } from './ReplicaManager.ts'
 import { RequestChannel } from './RequestChannel.ts'
 import { type BoundListener, SocketServer } from './SocketServer.ts'
 
@@ -21,7 +24,12 @@ export class Broker {
   readonly logger: Logger
   readonly nodeId: number
   readonly metadata: MetadataCache
+  /** Every change to topics and their configs goes through here, one at a time. */
+  readonly controller: Controller
   readonly requestChannel: RequestChannel
+  /** The partitions' logs: appends, reads, long polls, fetch sessions. */
+  readonly replicaManager: ReplicaManager
+  readonly producerIdManager: ProducerIdManager
   private readonly socketServer: SocketServer
   private bound: BoundListener[] = []
   private closing: Promise<void> | undefined
@@ -33,11 +41,15 @@ export class Broker {
     this.nodeId = this.config.int('node.id')
     for (const dir of this.config.logDirs()) mkdirSync(dir, { recursive: true })
     this.metadata = new MetadataCache(this.config.logDirs()[0] as string, this.config.get('cluster.id') as string | undefined ?? undefined)
+    this.controller = new Controller(this)
     this.requestChannel = new RequestChannel(this.config.int('queued.max.requests'))
+    this.replicaManager = new ReplicaManager(this.config, this.metadata, this.logger)
+    this.producerIdManager = new ProducerIdManager(this.config.logDirs()[0] as string)
     this.socketServer = new SocketServer(this, this.config, this.logger)
   }
 
   async start (): Promise<this> {
+    await this.replicaManager.start()
     this.bound = await this.socketServer.listen(parseListeners(this.config.list('listeners')))
     for (const l of this.bound) this.logger.info({ listener: l.name, host: l.host, port: l.boundPort }, 'listening')
     return this
@@ -63,6 +75,7 @@ export class Broker {
   close (): Promise<void> {
     this.closing ??= (async () => {
       await this.socketServer.close()
+      await this.replicaManager.close()
       this.logger.info({}, 'broker stopped')
     })()
     return this.closing
