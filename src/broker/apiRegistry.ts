@@ -3,10 +3,20 @@
 
 import type { Handler } from './defineHandler.ts'
 import { handleApiVersions } from './api/ApiVersions.ts'
+import { handleDeleteRecords } from './api/DeleteRecords.ts'
+import { handleFetch } from './api/Fetch.ts'
+import { handleInitProducerId } from './api/InitProducerId.ts'
+import { handleListOffsets } from './api/ListOffsets.ts'
+import { handleProduce } from './api/Produce.ts'
 
 // Handlers are typed per API; the registry holds them by key.
 const HANDLERS: readonly Handler[] = [
   handleApiVersions,
+  handleProduce,
+  handleFetch,
+  handleListOffsets,
+  handleDeleteRecords,
+  handleInitProducerId,
 ] as unknown as readonly Handler[]
 
 const BY_KEY = new Map<number, Handler>(HANDLERS.map(h => [h.api.key, h]))
