@@ -131,10 +131,8 @@ export class Controller {
 
   private get metadata (): Broker['metadata'] { return this.broker.metadata }
 
-  /** The data path, once it exists on the broker. */
-  private get logs (): PartitionLogs | undefined {
-    return (this.broker as unknown as { replicaManager?: PartitionLogs }).replicaManager
-  }
+  /** The data path: the ReplicaManager. */
+  private get logs (): PartitionLogs { return this.broker.replicaManager }
 
   /** Runs `op` after every operation queued before it (a one-slot mutex). */
   private serialize<T> (op: () => Promise<T>): Promise<T> {
@@ -238,11 +236,11 @@ export class Controller {
   private async create (name: string, partitions: number, configs: ReadonlyMap<string, ConfigValue>): Promise<TopicMetadata | ApiError> {
     const topic = await this.metadata.createTopic(name, partitions, configs, INTERNAL_TOPICS.has(name))
     try {
-      await this.logs?.createPartitions(topic, 0)
+      await this.logs.createPartitions(topic, 0)
     } catch (err) {
       this.logger.error({ err, topic: name }, 'could not create the logs of a new topic; the topic is not created')
       await this.metadata.deleteTopic(name)
-      await this.logs?.deleteTopic(topic).catch((e: unknown) => this.logger.error({ err: e, topic: name }, 'could not remove the logs of a failed create'))
+      await this.logs.deleteTopic(topic).catch((e: unknown) => this.logger.error({ err: e, topic: name }, 'could not remove the logs of a failed create'))
       return new ApiError(ErrorCode.KAFKA_STORAGE_ERROR, `Could not create the logs of topic '${name}': ${(err as Error).message}`)
     }
     this.logger.info({ topic: name, topicId: topic.topicId, partitions }, 'topic created')
@@ -343,7 +341,7 @@ export class Controller {
   private async delete (topic: TopicMetadata): Promise<void> {
     await this.metadata.deleteTopic(topic.name)
     try {
-      await this.logs?.deleteTopic(topic)
+      await this.logs.deleteTopic(topic)
     } catch (err) {
       // The topic is gone from the metadata; its directories are left behind.
       this.logger.error({ err, topic: topic.name }, 'could not remove the logs of a deleted topic')
@@ -394,7 +392,7 @@ export class Controller {
     await this.metadata.setPartitions(topic.name, count)
     const updated = this.metadata.topic(topic.name) as TopicMetadata
     try {
-      await this.logs?.createPartitions(updated, topic.partitions)
+      await this.logs.createPartitions(updated, topic.partitions)
     } catch (err) {
       this.logger.error({ err, topic: topic.name }, 'could not create the logs of new partitions; the partition count is unchanged')
       await this.metadata.setPartitions(topic.name, topic.partitions)
@@ -472,7 +470,7 @@ export class Controller {
     if (validateOnly) return ok
     await this.metadata.setConfigs(name, configs)
     const updated = this.metadata.topic(name) as TopicMetadata
-    this.logs?.reconfigure(updated)
+    this.logs.reconfigure(updated)
     this.logger.info({ topic: name, configs: [...configs.keys()] }, 'topic configs altered')
     return ok
   }

@@ -3,6 +3,14 @@
 
 import type { Handler } from './defineHandler.ts'
 import { handleApiVersions } from './api/ApiVersions.ts'
+import { handleAlterConfigs } from './api/AlterConfigs.ts'
+import { handleCreatePartitions } from './api/CreatePartitions.ts'
+import { handleCreateTopics } from './api/CreateTopics.ts'
+import { handleDeleteTopics } from './api/DeleteTopics.ts'
+import { handleDescribeCluster } from './api/DescribeCluster.ts'
+import { handleDescribeConfigs } from './api/DescribeConfigs.ts'
+import { handleIncrementalAlterConfigs } from './api/IncrementalAlterConfigs.ts'
+import { handleMetadata } from './api/Metadata.ts'
 import { handleDeleteRecords } from './api/DeleteRecords.ts'
 import { handleFetch } from './api/Fetch.ts'
 import { handleInitProducerId } from './api/InitProducerId.ts'
@@ -12,6 +20,14 @@ import { handleProduce } from './api/Produce.ts'
 // Handlers are typed per API; the registry holds them by key.
 const HANDLERS: readonly Handler[] = [
   handleApiVersions,
+  handleMetadata,
+  handleCreateTopics,
+  handleDeleteTopics,
+  handleCreatePartitions,
+  handleDescribeConfigs,
+  handleAlterConfigs,
+  handleIncrementalAlterConfigs,
+  handleDescribeCluster,
   handleProduce,
   handleFetch,
   handleListOffsets,
