@@ -33,7 +33,9 @@
 import assert from 'node:assert/strict'
 import { rm } from 'node:fs/promises'
 import { ErrorCode } from '../protocol/ErrorCode.ts'
-import { Attributes, LAST_OFFSET_DELTA, MAX_TIMESTAMP, ATTRIBUTES, PARTITION_LEADER_EPOCH } from '../protocol/records/RecordBatch.ts'
+import { Attributes, LAST_OFFSET_DELTA, MAX_DECOMPRESSED_BATCH_BYTES, MAX_TIMESTAMP, ATTRIBUTES, PARTITION_LEADER_EPOCH } from '../protocol/records/RecordBatch.ts'
+import { decompress } from '../protocol/records/compression/compress.ts'
+import { isCompressionType } from '../protocol/records/compression/CompressionType.ts'
 import { nullLogger, type Logger } from '../Logger.ts'
 import { BatchHeader, writeBatchCrc, writeInt64 } from './BatchHeader.ts'
 import { INDEX_WRITE_BATCH_ENTRIES } from './AbstractIndex.ts'
@@ -76,7 +78,7 @@ export interface LogOptions {
   logStartOffset?: number
   /** The log dir had `.kafka_cleanshutdown`: skip recovery. Default false. */
   hadCleanShutdown?: boolean
-  /** Used by offsetForTimestamp to find the exact record inside compressed batches. */
+  /** Used by offsetForTimestamp to find the exact record inside compressed batches (default: the records codecs). */
   decompress?: RecordsDecompressor
   /** Called (synchronously) each time the high watermark advances, e.g. to complete delayed fetches. */
   onHighWatermarkUpdated?: (log: Log) => void
@@ -165,7 +167,7 @@ export class Log {
   private readonly logger: Logger
   private readonly now: () => number
   private readonly cache: FileHandleCache | null
-  private readonly decompress: RecordsDecompressor | undefined
+  private readonly decompress: RecordsDecompressor
   private readonly onHighWatermarkUpdated: ((log: Log) => void) | undefined
   readonly producerStateManager: ProducerStateManager
 
@@ -199,7 +201,7 @@ export class Log {
     this.logger = logger
     this.now = now
     this.cache = o.cache ?? null
-    this.decompress = o.decompress
+    this.decompress = o.decompress ?? defaultDecompress
     this.onHighWatermarkUpdated = o.onHighWatermarkUpdated
     this.segments = loaded.segments
     this.producerStateManager = loaded.producerStateManager
@@ -693,7 +695,7 @@ export class Log {
     if (target > this._logStartOffset) {
       this._logStartOffset = target
       this.logger.info({ logStartOffset: target }, 'log start offset moved by DeleteRecords')
-      await this.runExclusive(() => this.deleteSegments('log start offset', this.startOffsetBreached()))
+      await this.runExclusive(async () => this.closed ? 0 : await this.deleteSegments('log start offset', this.startOffsetBreached()))
     }
     return { errorCode: ErrorCode.NONE, lowWatermark: this._logStartOffset }
   }
@@ -707,6 +709,7 @@ export class Log {
   deleteOldSegments (): Promise<number> {
     if (this.closed) return Promise.resolve(0)
     return this.runExclusive(async () => {
+      if (this.closed) return 0
       let n = await this.deleteSegments('log start offset', this.startOffsetBreached())
       if (this._config['cleanup.policy'].split(',').map(s => s.trim()).includes('delete')) {
         n += await this.deleteSegments('retention.bytes', this.sizeBreached())
@@ -781,7 +784,7 @@ export class Log {
   truncateTo (offset: number): Promise<void> {
     assert.ok(Number.isSafeInteger(offset) && offset >= 0, `truncateTo(${offset})`)
     return this.runExclusive(async () => {
-      if (offset >= this._logEndOffset) return
+      if (this.closed || offset >= this._logEndOffset) return
       if (offset < (this.segments[0] as LogSegment).baseOffset || offset <= this._logStartOffset) {
         await this.truncateFullyAndStartAt(Math.max(offset, 0))
         return
@@ -896,3 +899,8 @@ export class Log {
 }
 
 function noop (): void {}
+
+function defaultDecompress (compression: number, data: Buffer): Promise<Buffer> {
+  if (!isCompressionType(compression)) return Promise.reject(new Error(`unknown compression type ${compression}`))
+  return decompress(compression, data, MAX_DECOMPRESSED_BATCH_BYTES)
+}

@@ -460,7 +460,7 @@ export class LogSegment {
       if (h.isLogAppendTime) return fallback
       let records: Buffer | null = null
       if (h.compression === 0) records = batch.subarray(BATCH_HEADER_SIZE)
-      else if (decompress !== undefined) records = await decompress(h.compression, batch.subarray(BATCH_HEADER_SIZE))
+      else if (decompress !== undefined) records = await decompress(h.compression, batch.subarray(BATCH_HEADER_SIZE)).catch(() => null)
       if (records === null) return fallback
       const found = firstRecordAtOrAfter(records, h.baseOffset, h.baseTimestamp, timestamp, startingOffset)
       if (found !== null) return { timestamp: found.timestamp, offset: found.offset, leaderEpoch: h.partitionLeaderEpoch }

@@ -336,3 +336,13 @@ test('read maxOffset below the HW stops at that batch boundary', async t => {
   assert.deepEqual(parseBatches(r.records).map(b => b.baseOffset), [0, 2, 4])
   assert.equal(r.records.length, parseBatches(r.records).reduce((n, b) => n + b.size, 0))
 })
+
+test('offsetForTimestamp finds the exact record inside a compressed batch', async t => {
+  const log = await openLog(await tempDir(t))
+  closeLater(t, log)
+  await log.append(buildBatch({ count: 4, timestamps: [T0, T0 + 10, T0 + 5, T0 + 20], gzip: true }))
+  assert.equal((await log.offsetForTimestamp(T0 + 6)).offset, 1)
+  assert.equal((await log.offsetForTimestamp(T0 + 11)).offset, 3)
+  const max = await log.offsetForTimestamp(ListOffsetsTimestamp.MAX_TIMESTAMP)
+  assert.deepEqual([max.offset, max.timestamp], [3, T0 + 20])
+})

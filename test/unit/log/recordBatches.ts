@@ -1,6 +1,7 @@
 // Hand-built record batches v2 for the log tests (the records codec lives elsewhere): a correct
 // layout and CRC-32C, uncompressed records with null keys unless given, no headers.
 
+import { gzipSync } from 'node:zlib'
 import { crc32c } from '../../../src/protocol/records/crc32c.ts'
 import { BatchHeader } from '../../../src/log/BatchHeader.ts'
 
@@ -18,6 +19,8 @@ export interface TestBatch {
   transactional?: boolean
   /** Compression bits to set in attributes (records stay uncompressed bytes: for header-only tests). */
   compression?: number
+  /** gzip the records section and mark the batch gzip (codec 1). */
+  gzip?: boolean
 }
 
 function zigzag (n: number): number {
@@ -53,13 +56,13 @@ export function buildBatch (b: TestBatch = {}): Buffer {
     const len = parts.reduce((n, p) => n + p.length, 0)
     return Buffer.concat([Buffer.from(varint(len)), ...parts])
   })
-  const recordsBuf = Buffer.concat(records)
+  const recordsBuf = b.gzip === true ? gzipSync(Buffer.concat(records)) : Buffer.concat(records)
   const buf = Buffer.alloc(61 + recordsBuf.length)
   buf.writeBigInt64BE(0n, 0)
   buf.writeInt32BE(buf.length - 12, 8)
   buf.writeInt32BE(-1, 12)
   buf.writeInt8(2, 16)
-  buf.writeInt16BE((b.compression ?? 0) | (b.transactional === true ? 0x10 : 0), 21)
+  buf.writeInt16BE((b.gzip === true ? 1 : b.compression ?? 0) | (b.transactional === true ? 0x10 : 0), 21)
   buf.writeInt32BE(values.length - 1, 23)
   buf.writeBigInt64BE(BigInt(baseTs), 27)
   buf.writeBigInt64BE(BigInt(Math.max(...ts)), 35)
