@@ -71,7 +71,7 @@ test('a corrupt legacy message is CORRUPT_MESSAGE; a legacy set in Produce v3+ i
   await using c = await KafkaTestClient.connect('127.0.0.1', broker.port)
   const set = encodeMessageSetSync({ magic: 1, records: [{ offset: 0n, timestamp: 1n, value: 'x' }] })
   const corrupt = Buffer.from(set)
-  corrupt[corrupt.length - 1] ^= 0xff
+  corrupt.writeUInt8((corrupt.at(-1) as number) ^ 0xff, corrupt.length - 1)
   assert.equal((await produce(c, 2, 'legacy-bad', 0, corrupt)).errorCode, ErrorCode.CORRUPT_MESSAGE)
   assert.equal((await produce(c, 3, 'legacy-bad', 0, set)).errorCode, ErrorCode.INVALID_RECORD)
   assert.equal((await fetchOne(c, 4, 'legacy-bad', 0, 0n)).highWatermark, 0n)
@@ -118,7 +118,7 @@ test('validation: CRC, size, framing, batch count, zstd before v7, unknown topic
   assert.equal((await produce(c, 9, 'v', 0, badCrc)).errorCode, ErrorCode.CORRUPT_MESSAGE)
 
   const flipped = Buffer.from(good)
-  flipped[flipped.length - 1] ^= 0x55
+  flipped.writeUInt8((flipped.at(-1) as number) ^ 0x55, flipped.length - 1)
   assert.equal((await produce(c, 9, 'v', 0, flipped)).errorCode, ErrorCode.CORRUPT_MESSAGE)
 
   const large = await produce(c, 9, 'v', 0, batchOf(['x'.repeat(3000)]))
