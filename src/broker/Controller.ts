@@ -307,11 +307,13 @@ export class Controller {
         if (t.name !== null && t.topicId === ZERO_UUID) nameCount.set(t.name, (nameCount.get(t.name) ?? 0) + 1)
         if (t.name === null && t.topicId !== ZERO_UUID) idCount.set(t.topicId, (idCount.get(t.topicId) ?? 0) + 1)
       }
-      const results: DeleteTopicResult[] = []
+      // Each entry resolves to an error or a topic; a topic named both by name and by id is
+      // refused for both entries and not deleted.
+      const resolved: Array<DeleteTopicResult | TopicMetadata> = []
+      const refs = new Map<TopicMetadata, number>()
       const done = new Set<string>()
-      const doomed: TopicMetadata[] = []
       for (const t of topics) {
-        const fail = (code: number, message: string | null, name = t.name, topicId = t.topicId): void => { results.push({ name, topicId, errorCode: code, errorMessage: message }) }
+        const fail = (code: number, message: string | null): void => { resolved.push({ name: t.name, topicId: t.topicId, errorCode: code, errorMessage: message }) }
         if (t.name !== null && t.topicId !== ZERO_UUID) { fail(ErrorCode.INVALID_REQUEST, 'You may not specify both topic name and topic id.'); continue }
         if (t.name === null && t.topicId === ZERO_UUID) { fail(ErrorCode.INVALID_REQUEST, 'Neither topic name nor id were specified.'); continue }
         const key = t.name !== null ? `n:${t.name}` : `i:${t.topicId}`
@@ -325,13 +327,16 @@ export class Controller {
           else fail(ErrorCode.UNKNOWN_TOPIC_ID, 'This server does not host this topic ID.')
           continue
         }
-        if (doomed.includes(topic)) {
-          fail(ErrorCode.INVALID_REQUEST, 'The provided topic name maps to an ID that was already supplied.', topic.name, topic.topicId)
-          continue
-        }
-        doomed.push(topic)
-        results.push({ name: topic.name, topicId: topic.topicId, errorCode: ErrorCode.NONE, errorMessage: null })
+        resolved.push(topic)
+        refs.set(topic, (refs.get(topic) ?? 0) + 1)
       }
+      const doomed: TopicMetadata[] = []
+      const results = resolved.map((r): DeleteTopicResult => {
+        if (!('partitions' in r)) return r
+        if ((refs.get(r) ?? 0) > 1) return { name: r.name, topicId: r.topicId, errorCode: ErrorCode.INVALID_REQUEST, errorMessage: 'The provided topic name maps to an ID that was already supplied.' }
+        doomed.push(r)
+        return { name: r.name, topicId: r.topicId, errorCode: ErrorCode.NONE, errorMessage: null }
+      })
       for (const topic of doomed) await this.delete(topic)
       return results
     })
