@@ -40,6 +40,8 @@ export const DELETED_FILE_SUFFIX = '.deleted'
 
 /** Batches of the active segment whose positions are remembered, so tail fetches skip the index scan. */
 export const RECENT_BATCHES = 256
+/** Extra bytes a read takes beyond maxSize + index.interval.bytes, hoping to find its batch in one go. */
+export const SPECULATIVE_READ_SLACK_BYTES = 8 * 1024
 
 export function filenamePrefixFromOffset (offset: number): string {
   return String(offset).padStart(20, '0')
@@ -161,6 +163,8 @@ export class LogSegment {
   private recent: RecentBatches | null = null
   private active = false
   private readonly logger: Logger
+  /** Header view for reads (used synchronously between awaits only). */
+  private readonly scratchHeader = new BatchHeader()
 
   private constructor (o: LogSegmentOptions, log: FileRecords, mtimeMs: number) {
     const prefix = join(o.dir, filenamePrefixFromOffset(o.baseOffset))
@@ -427,7 +431,33 @@ export class LogSegment {
    * Returns null when no batch in this segment reaches `startOffset`.
    */
   async read (startOffset: number, maxSize: number, maxPosition: number, minOneMessage: boolean): Promise<SegmentRead | null> {
-    const loc = await this.translateOffset(startOffset)
+    const hit = this.recent?.find(startOffset) ?? null
+    if (hit === null) {
+      // One read for the scan and the data: from the index entry, the target batch starts at most
+      // about an index interval (plus one batch) further on, so read that slack on top of maxSize.
+      await this.ensureIndexes()
+      const start = this.offsetIndex.lookup(startOffset).position
+      if (start < maxPosition) {
+        const window = Math.min(maxPosition - start, maxSize + this.indexIntervalBytes + SPECULATIVE_READ_SLACK_BYTES)
+        const buf = await this.log.read(start, window)
+        const h = this.scratchHeader
+        let p = 0
+        while (p + BATCH_HEADER_SIZE <= buf.length) {
+          h.read(buf, p, start + p)
+          if (h.problem(Number.MAX_SAFE_INTEGER) !== null) break
+          if (h.lastOffset >= startOffset) {
+            const fetchSize = Math.min(maxPosition - h.position, minOneMessage ? Math.max(maxSize, h.size) : maxSize)
+            if (fetchSize <= 0) return { records: EMPTY, firstBatchBaseOffset: -1 }
+            const firstBatchBaseOffset = h.baseOffset
+            if (p + fetchSize <= buf.length) return { records: buf.subarray(p, p + fetchSize), firstBatchBaseOffset }
+            // h is shared: take what is needed before awaiting
+            return { records: await this.log.read(h.position, fetchSize), firstBatchBaseOffset }
+          }
+          p += h.size
+        }
+      }
+    }
+    const loc = hit ?? await this.translateOffset(startOffset)
     if (loc === null) return null
     const adjustedMaxSize = minOneMessage ? Math.max(maxSize, loc.size) : maxSize
     const fetchSize = Math.min(maxPosition - loc.position, adjustedMaxSize)

@@ -4,6 +4,7 @@ import { join } from 'node:path'
 import { test } from 'node:test'
 import { ErrorCode } from '../../../src/protocol/ErrorCode.ts'
 import { LOG_APPEND_QUEUE_MAX_OPS, ListOffsetsTimestamp, type Log } from '../../../src/log/Log.ts'
+import { FileHandleCache } from '../../../src/log/FileHandleCache.ts'
 import { buildBatch, parseBatches } from './recordBatches.ts'
 import { closeLater, eventually, openLog, tempDir } from './logTestSupport.ts'
 
@@ -345,4 +346,23 @@ test('offsetForTimestamp finds the exact record inside a compressed batch', asyn
   assert.equal((await log.offsetForTimestamp(T0 + 11)).offset, 3)
   const max = await log.offsetForTimestamp(ListOffsetsTimestamp.MAX_TIMESTAMP)
   assert.deepEqual([max.offset, max.timestamp], [3, T0 + 20])
+})
+
+test('a full index rolls the segment', async t => {
+  const log = await openLog(await tempDir(t), { 'segment.index.bytes': 48, 'index.interval.bytes': 0 })
+  closeLater(t, log)
+  for (let i = 0; i < 12; i++) await log.append(buildBatch({ baseTimestamp: T0 + i }))
+  assert.ok(log.numberOfSegments >= 3, `${log.numberOfSegments} segments`)
+  assert.deepEqual((await readAll(log)).map(b => b.baseOffset), Array.from({ length: 12 }, (_, i) => i))
+})
+
+test('segment files beyond the open-file cap are closed when idle and reopened on demand', async t => {
+  const cache = new FileHandleCache(2)
+  const log = await openLog(await tempDir(t), { 'segment.bytes': 300 }, { cache })
+  closeLater(t, log)
+  for (let i = 0; i < 12; i++) await log.append(buildBatch({ values: [150] }))
+  assert.ok(log.numberOfSegments >= 10)
+  assert.ok(cache.size <= 3, `${cache.size} open`)
+  assert.equal((await readAll(log)).length, 12)
+  assert.ok(cache.size <= 3, `${cache.size} open`)
 })
