@@ -33,7 +33,7 @@
 import assert from 'node:assert/strict'
 import { rm } from 'node:fs/promises'
 import { ErrorCode } from '../protocol/ErrorCode.ts'
-import { Attributes, LAST_OFFSET_DELTA, MAX_DECOMPRESSED_BATCH_BYTES, MAX_TIMESTAMP, ATTRIBUTES, PARTITION_LEADER_EPOCH } from '../protocol/records/RecordBatch.ts'
+import { Attributes, BATCH_HEADER_SIZE, MAX_DECOMPRESSED_BATCH_BYTES, MAX_TIMESTAMP, ATTRIBUTES, PARTITION_LEADER_EPOCH } from '../protocol/records/RecordBatch.ts'
 import { decompress } from '../protocol/records/compression/compress.ts'
 import { isCompressionType } from '../protocol/records/compression/CompressionType.ts'
 import { nullLogger, type Logger } from '../Logger.ts'
@@ -288,7 +288,7 @@ export class Log {
     let maxTimestamp = -1
     let hasProducerIds = false
     while (pos < records.length) {
-      if (records.length - pos < LAST_OFFSET_DELTA + 4) return Promise.resolve(this.errorResult(ErrorCode.CORRUPT_MESSAGE, 'records end inside a batch header'))
+      if (records.length - pos < BATCH_HEADER_SIZE) return Promise.resolve(this.errorResult(ErrorCode.CORRUPT_MESSAGE, 'records end inside a batch header'))
       h.read(records, pos, pos)
       const problem = h.problem(records.length - pos)
       if (problem !== null) return Promise.resolve(this.errorResult(ErrorCode.CORRUPT_MESSAGE, problem))
@@ -394,7 +394,7 @@ export class Log {
     const now = this.now()
     const cfg = this._config
     const first = this.queue[0] as AppendOp
-    if (this.activeSegment.shouldRoll(this.rollParams(0, first, this._logEndOffset, now))) await this.roll(now)
+    if (this.activeSegment.shouldRoll(this.rollParams(0, first, this._logEndOffset, now))) await this.roll()
     const seg = this.activeSegment
     const logAppendTime = cfg['message.timestamp.type'] === 'LogAppendTime'
     const group: AppendOp[] = []
@@ -530,7 +530,7 @@ export class Log {
    * entry and its indexes written; its fsync happens in the background (the recovery point waits
    * for it). A producer-state snapshot is written at the new base offset.
    */
-  private async roll (now: number): Promise<void> {
+  private async roll (): Promise<void> {
     const old = this.activeSegment
     if (old.size === 0) return
     const started = this.now()
@@ -539,7 +539,7 @@ export class Log {
     await seg.becomeActive()
     this.segments.push(seg)
     await this.producerStateManager.takeSnapshot()
-    this.logger.info({ baseOffset: seg.baseOffset, previousSegmentBytes: old.size, ms: this.now() - started, reasonTime: now }, 'rolled new log segment')
+    this.logger.info({ baseOffset: seg.baseOffset, previousSegmentBytes: old.size, ms: this.now() - started }, 'rolled new log segment')
     this.flush().catch((err: unknown) => this.fail(err))
   }
 
@@ -590,8 +590,9 @@ export class Log {
         const r = await this.readBelow(fetchOffset, maxBytes, maxOffset, options.minOneMessage ?? true)
         return { errorCode: ErrorCode.NONE, records: r?.records ?? EMPTY, firstBatchBaseOffset: r?.firstBatchBaseOffset ?? -1, ...base }
       } catch (err) {
-        // a segment deleted by retention under the read: look again (the offset may be gone now)
-        if (attempt === 0 && (this.segments.length === 0 || fetchOffset < this._logStartOffset || (err as NodeJS.ErrnoException).code === 'ENOENT')) continue
+        // most likely a segment deleted by retention under the read: look again (the offset may
+        // be out of range now); a second failure is a storage error
+        if (attempt === 0) continue
         this.logger.error({ err, fetchOffset }, 'log read failed')
         return { errorCode: ErrorCode.KAFKA_STORAGE_ERROR, records: EMPTY, firstBatchBaseOffset: -1, ...base }
       }
@@ -753,7 +754,7 @@ export class Log {
       doomed.push(s)
     }
     if (doomed.length === 0) return 0
-    if (doomed.includes(this.activeSegment)) await this.roll(this.now())
+    if (doomed.includes(this.activeSegment)) await this.roll()
     const first = doomed[0] as LogSegment
     this.segments = this.segments.filter(s => !doomed.includes(s))
     const newStart = (this.segments[0] as LogSegment).baseOffset

@@ -283,6 +283,8 @@ test('malformed or oversized input is answered with an error code and changes no
   closeLater(t, log)
   const torn = buildBatch({ count: 3 }).subarray(0, 70)
   assert.equal((await log.append(torn)).errorCode, ErrorCode.CORRUPT_MESSAGE)
+  const tornHeader = Buffer.concat([buildBatch(), buildBatch().subarray(0, 40)])
+  assert.equal((await log.append(tornHeader)).errorCode, ErrorCode.CORRUPT_MESSAGE)
   const badMagic = buildBatch()
   badMagic.writeInt8(1, 16)
   assert.equal((await log.append(badMagic)).errorCode, ErrorCode.CORRUPT_MESSAGE)
