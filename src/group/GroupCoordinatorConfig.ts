@@ -1,0 +1,45 @@
+// The group coordinator's settings, read once from the broker configuration (Kafka's
+// GroupCoordinatorConfig), so the state machine can be built and tested without a broker.
+
+import type { BrokerConfig } from '../config/BrokerConfig.ts'
+
+/**
+ * How long a new member's JoinGroup may stay parked before the member is dropped (Kafka's fixed
+ * classic-group new-member join timeout): a client that gave up and retried must not leave
+ * defunct members behind forever.
+ */
+export const NEW_MEMBER_JOIN_TIMEOUT_MS = 5 * 60 * 1000
+
+export interface GroupCoordinatorConfig {
+  /** offsets.topic.num.partitions */
+  readonly numPartitions: number
+  /** group.initial.rebalance.delay.ms */
+  readonly initialRebalanceDelayMs: number
+  /** group.min.session.timeout.ms */
+  readonly minSessionTimeoutMs: number
+  /** group.max.session.timeout.ms */
+  readonly maxSessionTimeoutMs: number
+  /** group.max.size */
+  readonly maxSize: number
+  readonly newMemberJoinTimeoutMs: number
+  /** offset.metadata.max.bytes (Kafka compares the metadata string's length in UTF-16 units) */
+  readonly offsetMetadataMaxSize: number
+  /** offsets.retention.minutes, in ms */
+  readonly offsetsRetentionMs: number
+  /** offsets.retention.check.interval.ms */
+  readonly offsetsRetentionCheckIntervalMs: number
+}
+
+export function groupCoordinatorConfig (config: BrokerConfig): GroupCoordinatorConfig {
+  return {
+    numPartitions: config.int('offsets.topic.num.partitions'),
+    initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
+    minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
+    maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),
+    maxSize: config.int('group.max.size'),
+    newMemberJoinTimeoutMs: NEW_MEMBER_JOIN_TIMEOUT_MS,
+    offsetMetadataMaxSize: config.int('offset.metadata.max.bytes'),
+    offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
+    offsetsRetentionCheckIntervalMs: config.longNumber('offsets.retention.check.interval.ms'),
+  }
+}
