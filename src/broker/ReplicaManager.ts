@@ -17,7 +17,7 @@
 // serialises its appends itself; ReplicaManager wakes parked fetches after an append's write
 // completed and its data became visible (the Log moved the high watermark before resolving).
 
-import { access, open, rename } from 'node:fs/promises'
+import { readFile, rename, writeFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { BrokerConfig } from '../config/BrokerConfig.ts'
 import { resolveTopicConfig, toLogConfig } from '../config/TopicConfig.ts'
@@ -34,6 +34,8 @@ import type { MetadataCache, TopicMetadata } from './MetadataCache.ts'
 
 /** Kafka's per-partition topic-id file. */
 export const PARTITION_METADATA_FILE = 'partition.metadata'
+/** Partition logs opened or created at once (each is a few files and fs round trips). */
+export const PARTITION_OPEN_CONCURRENCY = 8
 
 /** What Produce validation needs beyond the Log's own config. */
 export interface Partition {
@@ -48,6 +50,10 @@ export interface Partition {
   /** message.timestamp.before.max.ms / after.max.ms, as numbers (Long.MAX clamps to MAX_SAFE_INTEGER). */
   readonly timestampBeforeMaxMs: number
   readonly timestampAfterMaxMs: number
+  /** cleanup.policy includes compact: every record needs a key. */
+  readonly compacted: boolean
+  /** min.insync.replicas: above 1, acks=all cannot be satisfied by one node. */
+  readonly minInsyncReplicas: number
 }
 
 export interface PartitionInfo {
@@ -67,6 +73,8 @@ class TopicPartitions {
   config: LogConfig
   timestampBeforeMaxMs: number
   timestampAfterMaxMs: number
+  compacted: boolean
+  minInsyncReplicas: number
   readonly partitions: Array<Partition | undefined> = []
 
   constructor (meta: TopicMetadata, brokerConfig: BrokerConfig) {
@@ -75,6 +83,9 @@ class TopicPartitions {
     const resolved = new Map(resolveTopicConfig(brokerConfig, meta.configs).map(r => [r.name, r.value]))
     this.timestampBeforeMaxMs = toMs(resolved.get('message.timestamp.before.max.ms'))
     this.timestampAfterMaxMs = toMs(resolved.get('message.timestamp.after.max.ms'))
+    this.compacted = this.config['cleanup.policy'].split(',').map(x => x.trim()).includes('compact')
+    const minIsr = resolved.get('min.insync.replicas')
+    this.minInsyncReplicas = typeof minIsr === 'number' ? minIsr : 1
   }
 }
 
@@ -157,12 +168,17 @@ export class ReplicaManager {
     } else {
       t.meta = topic
     }
-    const logConfig = t.config
-    for (let i = fromPartition; i < topic.partitions; i++) {
-      const log = await this.logs.getOrCreateLog(topic.name, i, logConfig)
-      await writePartitionMetadata(log.dir, topic.topicId)
-      t.partitions[i] = this.makePartition(t, i, log)
+    const tp = t
+    let next = fromPartition
+    const worker = async (): Promise<void> => {
+      while (next < topic.partitions) {
+        const i = next++
+        const log = await this.logs.getOrCreateLog(topic.name, i, tp.config)
+        await writePartitionMetadata(log.dir, topic.topicId)
+        tp.partitions[i] = this.makePartition(tp, i, log)
+      }
     }
+    await Promise.all(Array.from({ length: Math.min(PARTITION_OPEN_CONCURRENCY, Math.max(0, topic.partitions - fromPartition)) }, worker))
   }
 
   private makePartition (t: TopicPartitions, index: number, log: Log): Partition {
@@ -176,6 +192,8 @@ export class ReplicaManager {
       config: t.config,
       timestampBeforeMaxMs: t.timestampBeforeMaxMs,
       timestampAfterMaxMs: t.timestampAfterMaxMs,
+      compacted: t.compacted,
+      minInsyncReplicas: t.minInsyncReplicas,
     }
   }
 
@@ -243,26 +261,18 @@ export class ReplicaManager {
   }
 }
 
-/** Writes `<dir>/partition.metadata` (Kafka's format) unless it already names this topic id. */
+/**
+ * Writes `<dir>/partition.metadata` (Kafka's format) unless it already names this topic id. samsa
+ * never reads it back (the topic id lives in MetadataCache); it is there for Kafka's tools and
+ * operators, so it is replaced atomically but not fsynced: a crash at worst leaves a stale or empty
+ * file, rewritten at the next start.
+ */
 async function writePartitionMetadata (dir: string, topicId: string): Promise<void> {
   const path = join(dir, PARTITION_METADATA_FILE)
   const text = `version: 0\ntopic_id: ${topicId}\n`
-  const exists = await access(path).then(() => true, () => false)
-  if (exists) {
-    const fh = await open(path, 'r')
-    try {
-      if ((await fh.readFile('utf8')) === text) return
-    } finally {
-      await fh.close()
-    }
-  }
+  const current = await readFile(path, 'utf8').catch(() => null)
+  if (current === text) return
   const tmp = `${path}.tmp`
-  const fh = await open(tmp, 'w', 0o644)
-  try {
-    await fh.writeFile(text)
-    await fh.sync()
-  } finally {
-    await fh.close()
-  }
+  await writeFile(tmp, text, { mode: 0o644 })
   await rename(tmp, path)
 }

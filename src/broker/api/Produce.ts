@@ -31,7 +31,7 @@ import { KafkaError } from '../../protocol/KafkaError.ts'
 import { Produce, type ProduceRequest } from '../../protocol/messages/Produce.ts'
 import { messageSetToRecordBatch } from '../../protocol/records/MessageSet.ts'
 import { CompressionType } from '../../protocol/records/compression/CompressionType.ts'
-import { MAGIC, setMaxTimestamp, TimestampType, validateBatches } from '../../protocol/records/RecordBatch.ts'
+import { decodeRecordBatch, MAGIC, setMaxTimestamp, TimestampType, validateBatches } from '../../protocol/records/RecordBatch.ts'
 import { RecordFormatError } from '../../protocol/records/RecordFormatError.ts'
 import type { ResponseInput } from '../../protocol/schema.ts'
 import { defineHandler, NO_RESPONSE } from '../defineHandler.ts'
@@ -69,7 +69,7 @@ export const handleProduce = defineHandler(Produce, {
     const now = Date.now()
     const pending: Array<Promise<PartitionResponse>> = []
     for (const t of req.topicData) {
-      for (const p of t.partitionData) pending.push(producePartition(rm, t.name, p.index, p.records, apiVersion, now))
+      for (const p of t.partitionData) pending.push(producePartition(rm, t.name, p.index, p.records, apiVersion, req.acks, now))
     }
     const results = await Promise.all(pending)
     if (req.acks === 0) {
@@ -105,10 +105,13 @@ function hasTransactionalBatch (req: ProduceRequest): boolean {
   return false
 }
 
-async function producePartition (rm: ReplicaManager, topic: string, index: number, records: Buffer | null, version: number, now: number): Promise<PartitionResponse> {
+async function producePartition (rm: ReplicaManager, topic: string, index: number, records: Buffer | null, version: number, acks: number, now: number): Promise<PartitionResponse> {
   const partition = rm.getPartition(topic, index)
   if (partition === undefined) return partitionError(index, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
   if (partition.internal) return partitionError(index, ErrorCode.INVALID_TOPIC_EXCEPTION, `cannot append to internal topic ${topic}`)
+  if (acks === -1 && partition.minInsyncReplicas > 1) {
+    return partitionError(index, ErrorCode.NOT_ENOUGH_REPLICAS, `min.insync.replicas is ${partition.minInsyncReplicas} but this node is the only replica`)
+  }
   const validated = await validateRecords(partition, records, version, now)
   if (!Buffer.isBuffer(validated)) return partitionError(index, validated.errorCode, validated.message)
   if (validated.length === 0) return { index, errorCode: ErrorCode.NONE, baseOffset: -1n, logAppendTimeMs: -1n, logStartOffset: BigInt(partition.log.logStartOffset), recordErrors: [], errorMessage: null }
@@ -165,7 +168,30 @@ async function validateRecords (p: Partition, records: Buffer | null, version: n
       badTimestamp(maxTimestamp, now, p.timestampBeforeMaxMs, p.timestampAfterMaxMs)
     if (bad !== null) return { errorCode: ErrorCode.INVALID_TIMESTAMP, message: bad }
   }
+  if (p.compacted) {
+    const keyless = await findKeylessRecord(buf, v.batches.map(b => b.position))
+    if (keyless !== null) return keyless
+  }
   return buf
+}
+
+/**
+ * Compacted topics keep the last record per key, so every record needs one (INVALID_RECORD
+ * otherwise). The only check that reads records, decompressing if need be, as Kafka does: it
+ * applies to compacted topics alone.
+ */
+async function findKeylessRecord (buf: Buffer, positions: readonly number[]): Promise<Rejection | null> {
+  for (const position of positions) {
+    let batch
+    try {
+      batch = await decodeRecordBatch(buf, { position })
+    } catch (err) {
+      if (err instanceof RecordFormatError) return { errorCode: err.errorCode, message: err.message }
+      throw err
+    }
+    if (batch.records.some(r => r.key === null)) return { errorCode: ErrorCode.INVALID_RECORD, message: 'Compacted topic cannot accept message without key' }
+  }
+  return null
 }
 
 function badTimestamp (ts: bigint, now: number, beforeMaxMs: number, afterMaxMs: number): string | null {

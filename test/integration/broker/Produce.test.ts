@@ -10,7 +10,7 @@ import { ErrorCode } from '../../../src/protocol/ErrorCode.ts'
 import { InitProducerId, Produce } from '../../../src/protocol/messages/index.ts'
 import { encodeMessageSetSync } from '../../../src/protocol/records/MessageSet.ts'
 import { CompressionType } from '../../../src/protocol/records/compression/CompressionType.ts'
-import { CRC, TimestampType } from '../../../src/protocol/records/RecordBatch.ts'
+import { CRC, encodeRecordBatchSync, TimestampType } from '../../../src/protocol/records/RecordBatch.ts'
 import { KafkaTestClient } from '../../helpers/KafkaTestClient.ts'
 import { startTestBroker, testLogger } from '../../helpers/broker.ts'
 import { batchesIn, batchOf, createTopic, eventually, fetchOne, produce, valuesIn } from './dataPathSupport.ts'
@@ -162,6 +162,20 @@ test('a produce with several topics and partitions answers each in request order
     ['m1', [[1, 0, 0n], [0, 0, 0n], [5, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION, -1n]]],
     ['m2', [[0, 0, 0n]]],
   ])
+})
+
+test('compacted topics need keys; min.insync.replicas above 1 refuses acks=all only', async t => {
+  const { broker } = await startTestBroker(t)
+  await createTopic(broker, 'compact', 1, { 'cleanup.policy': 'compact' })
+  await createTopic(broker, 'isr2', 1, { 'min.insync.replicas': '2' })
+  await using c = await KafkaTestClient.connect('127.0.0.1', broker.port)
+  const keyless = encodeRecordBatchSync({ records: [{ key: 'k', value: 'a' }, { key: null, value: 'b' }] })
+  assert.equal((await produce(c, 9, 'compact', 0, keyless)).errorCode, ErrorCode.INVALID_RECORD)
+  const gz = encodeRecordBatchSync({ compression: CompressionType.GZIP, records: [{ key: null, value: 'b' }] })
+  assert.equal((await produce(c, 9, 'compact', 0, gz)).errorCode, ErrorCode.INVALID_RECORD)
+  assert.equal((await produce(c, 9, 'compact', 0, batchOf(['keyed']))).errorCode, ErrorCode.NONE)
+  assert.equal((await produce(c, 9, 'isr2', 0, batchOf(['x']), -1)).errorCode, ErrorCode.NOT_ENOUGH_REPLICAS)
+  assert.equal((await produce(c, 9, 'isr2', 0, batchOf(['x']), 1)).errorCode, ErrorCode.NONE)
 })
 
 test('CreateTime: timestamps too far in the future are INVALID_TIMESTAMP; a wrong header maxTimestamp is corrected', async t => {
