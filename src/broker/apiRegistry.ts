@@ -9,6 +9,7 @@ import { handleCreateTopics } from './api/CreateTopics.ts'
 import { handleDeleteTopics } from './api/DeleteTopics.ts'
 import { handleDescribeCluster } from './api/DescribeCluster.ts'
 import { handleDescribeConfigs } from './api/DescribeConfigs.ts'
+import { handleDescribeLogDirs } from './api/DescribeLogDirs.ts'
 import { handleIncrementalAlterConfigs } from './api/IncrementalAlterConfigs.ts'
 import { handleMetadata } from './api/Metadata.ts'
 import { handleDeleteRecords } from './api/DeleteRecords.ts'
@@ -28,6 +29,7 @@ const HANDLERS: readonly Handler[] = [
   handleAlterConfigs,
   handleIncrementalAlterConfigs,
   handleDescribeCluster,
+  handleDescribeLogDirs,
   handleProduce,
   handleFetch,
   handleListOffsets,
