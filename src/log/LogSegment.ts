@@ -191,7 +191,7 @@ export class LogSegment {
     seg.offsetIndex.reset()
     seg.timeIndex.reset()
     seg.bytesSinceLastIndexEntry = 0
-    await Promise.all([seg.offsetIndex.write(), seg.timeIndex.write()])
+    await Promise.all([seg.offsetIndex.write({ close: true }), seg.timeIndex.write({ close: true })])
     return seg
   }
 
@@ -311,7 +311,7 @@ export class LogSegment {
     const r = await this.log.scan(0, this.log.size, h => { this.indexBatch(h.lastOffset, h.maxTimestamp, h.position, h.size) })
     if (r.problem !== null) this.logger.warn({ segment: this.log.path, position: r.position, problem: r.problem }, 'segment has unreadable data after its indexed part')
     this.timestampKnown = true
-    await Promise.all([this.offsetIndex.write(), this.timeIndex.write()])
+    await Promise.all([this.offsetIndex.write({ close: true }), this.timeIndex.write({ close: true })])
   }
 
   private resetIndexState (): void {
@@ -368,7 +368,7 @@ export class LogSegment {
     const truncatedBytes = this.log.size - r.position
     if (truncatedBytes > 0) await this.log.truncateTo(r.position)
     this.timestampKnown = true
-    await Promise.all([this.offsetIndex.write(), this.timeIndex.write()])
+    await Promise.all([this.offsetIndex.write({ close: true }), this.timeIndex.write({ close: true })])
     return { validBytes: r.position, truncatedBytes, batches: r.batches, nextOffset: expected, problem: truncatedBytes > 0 ? problem : null }
   }
 
@@ -520,17 +520,20 @@ export class LogSegment {
     try {
       await this.log.flush()
       if (!this.active) await Promise.all([this.offsetIndex.write({ sync: true, close: true }), this.timeIndex.write({ sync: true, close: true })])
-      else if (this.offsetIndex.dirtyEntries > 0 || this.timeIndex.dirtyEntries > 0) await Promise.all([this.offsetIndex.write(), this.timeIndex.write()])
+      else if (this.offsetIndex.dirtyEntries > 0 || this.timeIndex.dirtyEntries > 0) await Promise.all([this.offsetIndex.write({ close: true }), this.timeIndex.write({ close: true })])
     } catch (err) {
       this.needsFlush = true
       throw err
     }
   }
 
-  /** Writes index entries the active segment accumulated (keeps its files close behind the log). */
+  /**
+   * Writes index entries the active segment accumulated (keeps its files close behind the log).
+   * The index files are opened for the write only, so a partition holds one descriptor: its .log.
+   */
   async writeIndexesIfDirty (minEntries: number): Promise<void> {
     if (this.offsetIndex.dirtyEntries >= minEntries || this.timeIndex.dirtyEntries >= minEntries) {
-      await Promise.all([this.offsetIndex.write(), this.timeIndex.write()])
+      await Promise.all([this.offsetIndex.write({ close: true }), this.timeIndex.write({ close: true })])
     }
   }
 
@@ -552,7 +555,7 @@ export class LogSegment {
     this.recent?.clear()
     if (this.log.size === 0) this.rollingBasedTimestamp = null
     await this.recoverTailState()
-    await Promise.all([this.offsetIndex.write(), this.timeIndex.write()])
+    await Promise.all([this.offsetIndex.write({ close: true }), this.timeIndex.write({ close: true })])
     this.needsFlush = true
     return removed
   }
