@@ -52,11 +52,11 @@ export class FileRecords implements CachedFile {
   }
 
   /**
-   * Opens (creating it if `create`) the file at `path`. Its current length becomes `size`: the
-   * caller (LogLoader) validates existing content before trusting it.
+   * Opens the file at `path`, or with `create` makes it new and empty (truncating a stray file of
+   * that name). An existing file's length becomes `size`: LogLoader validates its content.
    */
   static async open (path: string, options: { create: boolean, cache?: FileHandleCache | null }): Promise<FileRecords> {
-    const flags = fsConstants.O_RDWR | (options.create ? fsConstants.O_CREAT : 0)
+    const flags = fsConstants.O_RDWR | (options.create ? fsConstants.O_CREAT | fsConstants.O_TRUNC : 0)
     const fh = await open(path, flags, 0o644)
     const { size } = await fh.stat()
     const r = new FileRecords(path, size, options.cache ?? null)

@@ -790,13 +790,23 @@ export class Log {
         await this.truncateFullyAndStartAt(Math.max(offset, 0))
         return
       }
+      // decide first (reads only), then publish the lower offsets, then change the files: a
+      // concurrent read never sees bytes that are about to be cut
       const keep = this.floorSegment(offset) as LogSegment
+      const loc = await keep.translateOffset(offset)
+      const newEnd = loc?.baseOffset ?? await keep.readNextOffset()
       const doomed = this.segments.filter(s => s.baseOffset > keep.baseOffset)
       this.segments = this.segments.filter(s => s.baseOffset <= keep.baseOffset)
+      this._logEndOffset = newEnd
+      if (this._highWatermark >= newEnd) {
+        this._highWatermark = newEnd
+        this.hwSegment = keep
+        this.hwPosition = loc?.position ?? keep.size
+      }
+      if (this._recoveryPoint > newEnd) this._recoveryPoint = newEnd
       for (const s of doomed) await s.deleteIfExists()
       if (!keep.isActive) await keep.becomeActive()
       await keep.truncateTo(offset)
-      this._logEndOffset = await keep.readNextOffset()
       await this.resetOffsetsAfterTruncation()
       this.logger.info({ offset, logEndOffset: this._logEndOffset, deletedSegments: doomed.length }, 'truncated log')
     })
@@ -805,12 +815,17 @@ export class Log {
   /** Deletes every segment and restarts the log empty at `offset` (writer only). */
   private async truncateFullyAndStartAt (offset: number): Promise<void> {
     const doomed = this.segments
-    const seg = await LogSegment.create({ dir: this.dir, baseOffset: offset, config: this._config, cache: this.cache, now: this.now, logger: this.logger })
+    // nothing is readable from here on (start = HW = end); the old files go before the new segment
+    // is created, since it may take the same name
+    this._logEndOffset = offset
+    this._highWatermark = offset
+    this._logStartOffset = offset
     for (const s of doomed) await s.deleteIfExists()
+    const seg = await LogSegment.create({ dir: this.dir, baseOffset: offset, config: this._config, cache: this.cache, now: this.now, logger: this.logger })
     await seg.becomeActive()
     this.segments = [seg]
-    this._logEndOffset = offset
-    this._logStartOffset = offset
+    this.hwSegment = seg
+    this.hwPosition = 0
     await this.producerStateManager.truncateFullyAndStartAt(offset)
     await this.resetOffsetsAfterTruncation()
     this.logger.info({ offset }, 'truncated log fully')
