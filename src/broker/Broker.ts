@@ -3,6 +3,10 @@
 
 import { mkdirSync } from 'node:fs'
 import { BrokerConfig, parseListeners } from '../config/BrokerConfig.ts'
+import { CoordinatorPartitionLog } from '../group/CoordinatorPartitionLog.ts'
+import { GROUP_METADATA_TOPIC_NAME } from '../group/CoordinatorLog.ts'
+import { GroupCoordinator } from '../group/GroupCoordinator.ts'
+import { groupCoordinatorConfig } from '../group/GroupCoordinatorConfig.ts'
 import { type Logger, nullLogger } from '../Logger.ts'
 import { ProducerIdManager } from '../txn/ProducerIdManager.ts'
 import { Controller } from './Controller.ts'
@@ -30,6 +34,8 @@ export class Broker {
   /** The partitions' logs: appends, reads, long polls, fetch sessions. */
   readonly replicaManager: ReplicaManager
   readonly producerIdManager: ProducerIdManager
+  /** Classic consumer groups and committed offsets, kept in __consumer_offsets. */
+  readonly groupCoordinator: GroupCoordinator
   private readonly socketServer: SocketServer
   private bound: BoundListener[] = []
   private closing: Promise<void> | undefined
@@ -45,11 +51,18 @@ export class Broker {
     this.requestChannel = new RequestChannel(this.config.int('queued.max.requests'))
     this.replicaManager = new ReplicaManager(this.config, this.metadata, this.logger)
     this.producerIdManager = new ProducerIdManager(this.config.logDirs()[0] as string)
+    this.groupCoordinator = new GroupCoordinator({
+      config: groupCoordinatorConfig(this.config, this.metadata.topic(GROUP_METADATA_TOPIC_NAME)?.partitions),
+      log: new CoordinatorPartitionLog(this),
+      logger: this.logger,
+    })
     this.socketServer = new SocketServer(this, this.config, this.logger)
   }
 
   async start (): Promise<this> {
     await this.replicaManager.start()
+    // Groups load in the background; until their partition is loaded they answer COORDINATOR_LOAD_IN_PROGRESS.
+    this.groupCoordinator.startup().catch((err: unknown) => this.logger.error({ err }, 'group coordinator failed to start'))
     this.bound = await this.socketServer.listen(parseListeners(this.config.list('listeners')))
     for (const l of this.bound) this.logger.info({ listener: l.name, host: l.host, port: l.boundPort }, 'listening')
     return this
@@ -74,6 +87,7 @@ export class Broker {
 
   close (): Promise<void> {
     this.closing ??= (async () => {
+      await this.groupCoordinator.close()
       await this.socketServer.close()
       await this.replicaManager.close()
       this.logger.info({}, 'broker stopped')

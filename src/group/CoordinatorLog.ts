@@ -17,7 +17,8 @@ export type LoadedEntry =
 
 export interface CoordinatorLog {
   append: (partition: number, records: readonly SerializedRecord[]) => Promise<void>
-  load: (partition: number, visit: (entry: LoadedEntry) => void) => Promise<void>
+  /** visit returns false to stop loading early (the coordinator is closing). */
+  load: (partition: number, visit: (entry: LoadedEntry) => boolean | void) => Promise<void>
 }
 
 /** The internal topic's name. */

@@ -68,6 +68,8 @@ export class GroupCoordinator {
   /** The end of each partition's chain of appends: every append starts after the previous one. */
   private readonly tails: Array<Promise<void>>
   private active = false
+  /** Partition loads under way, so close() can wait for them to stop. */
+  private readonly loads = new Set<Promise<void>>()
   private closing: Promise<void> | undefined
 
   constructor (opts: GroupCoordinatorOptions) {
@@ -96,12 +98,19 @@ export class GroupCoordinator {
   /** Whether every partition is loaded. */
   get isLoaded (): boolean { return this.partitionStates.every(s => s === 'loaded') }
 
-  private async loadPartition (partition: number): Promise<void> {
+  private loadPartition (partition: number): Promise<void> {
+    const load = this.doLoadPartition(partition).finally(() => this.loads.delete(load))
+    this.loads.add(load)
+    return load
+  }
+
+  private async doLoadPartition (partition: number): Promise<void> {
     this.partitionStates[partition] = 'loading'
     const started = this.clock.now()
     let records = 0
     try {
       await this.log.load(partition, (entry) => {
+        if (!this.active) return false
         if (entry.kind === 'endTxn') {
           this.offsetManager.replayEndTransactionMarker(entry.producerId, entry.committed)
           return
@@ -411,7 +420,7 @@ export class GroupCoordinator {
       this.active = false
       this.timer.close()
       this.groupManager.unload([...this.groupManager.groups.keys()])
-      await Promise.all(this.tails)
+      await Promise.all([...this.tails, ...this.loads])
     })()
     return this.closing
   }

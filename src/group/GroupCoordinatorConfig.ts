@@ -30,9 +30,14 @@ export interface GroupCoordinatorConfig {
   readonly offsetsRetentionCheckIntervalMs: number
 }
 
-export function groupCoordinatorConfig (config: BrokerConfig): GroupCoordinatorConfig {
+/**
+ * The settings from the broker configuration. `existingPartitions` is the partition count of an
+ * existing __consumer_offsets, which wins over offsets.topic.num.partitions (as in Kafka, groups
+ * must keep mapping to the partitions that hold their records).
+ */
+export function groupCoordinatorConfig (config: BrokerConfig, existingPartitions?: number): GroupCoordinatorConfig {
   return {
-    numPartitions: config.int('offsets.topic.num.partitions'),
+    numPartitions: existingPartitions ?? config.int('offsets.topic.num.partitions'),
     initialRebalanceDelayMs: config.int('group.initial.rebalance.delay.ms'),
     minSessionTimeoutMs: config.int('group.min.session.timeout.ms'),
     maxSessionTimeoutMs: config.int('group.max.session.timeout.ms'),

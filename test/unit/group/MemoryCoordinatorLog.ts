@@ -43,9 +43,9 @@ export class MemoryCoordinatorLog implements CoordinatorLog {
     list.push(entry)
   }
 
-  async load (partition: number, visit: (entry: LoadedEntry) => void): Promise<void> {
+  async load (partition: number, visit: (entry: LoadedEntry) => boolean | void): Promise<void> {
     if (this.gate !== null) await this.gate
-    for (const e of this.partitions.get(partition) ?? []) visit(e)
+    for (const e of this.partitions.get(partition) ?? []) if (visit(e) === false) return
   }
 
   /** Every decoded record, in partition then offset order. */
