@@ -234,12 +234,20 @@ export class Controller {
 
   /** Records the topic, then creates its logs; undoes the record if the logs cannot be made. */
   private async create (name: string, partitions: number, configs: ReadonlyMap<string, ConfigValue>): Promise<TopicMetadata | ApiError> {
-    const topic = await this.metadata.createTopic(name, partitions, configs, INTERNAL_TOPICS.has(name))
+    let topic: TopicMetadata
+    try {
+      topic = await this.metadata.createTopic(name, partitions, configs, INTERNAL_TOPICS.has(name))
+    } catch (err) {
+      // The metadata file could not be written: forget the topic again (best effort).
+      this.logger.error({ err, topic: name }, 'could not record a new topic; the topic is not created')
+      await this.metadata.deleteTopic(name).catch(() => {})
+      return new ApiError(ErrorCode.KAFKA_STORAGE_ERROR, `Could not record topic '${name}': ${(err as Error).message}`)
+    }
     try {
       await this.logs.createPartitions(topic, 0)
     } catch (err) {
       this.logger.error({ err, topic: name }, 'could not create the logs of a new topic; the topic is not created')
-      await this.metadata.deleteTopic(name)
+      await this.metadata.deleteTopic(name).catch((e: unknown) => this.logger.error({ err: e, topic: name }, 'could not forget a topic whose logs failed'))
       await this.logs.deleteTopic(topic).catch((e: unknown) => this.logger.error({ err: e, topic: name }, 'could not remove the logs of a failed create'))
       return new ApiError(ErrorCode.KAFKA_STORAGE_ERROR, `Could not create the logs of topic '${name}': ${(err as Error).message}`)
     }

@@ -1,9 +1,11 @@
 // CreateTopics over TCP: each error code with Kafka's message, defaults (-1), manual assignments,
 // validate_only, the v5+ configs in the answer, v7 topic ids, concurrency and persistence.
 import { test } from 'node:test'
+import { rm, writeFile } from 'node:fs/promises'
+import { join } from 'node:path'
 import assert from 'node:assert/strict'
 import { ErrorCode } from '../../../src/protocol/ErrorCode.ts'
-import { CreateTopics } from '../../../src/protocol/messages/index.ts'
+import { CreateTopics, Metadata } from '../../../src/protocol/messages/index.ts'
 import { ZERO_UUID } from '../../../src/protocol/Reader.ts'
 import { KafkaTestClient } from '../../helpers/KafkaTestClient.ts'
 import { startTestBroker } from '../../helpers/broker.ts'
@@ -188,4 +190,22 @@ test('topics, ids, partition counts and config overrides survive a restart', asy
   // Creating it again is refused after the restart too.
   const [again] = await createTopics(client, 7, [{ name: 'durable' }])
   assert.equal(again?.errorCode, ErrorCode.TOPIC_ALREADY_EXISTS)
+})
+
+test('when a log cannot be created the topic is not created (KAFKA_STORAGE_ERROR; auto-creation LEADER_NOT_AVAILABLE), and a retry works', async t => {
+  const { broker, dir } = await startTestBroker(t)
+  await using client = await KafkaTestClient.connect('127.0.0.1', broker.port)
+  // A file where the partition directory should go makes creating the log fail.
+  const blocker = join(dir, 'blocked-0')
+  await writeFile(blocker, 'not a directory')
+  const [r] = await createTopics(client, 7, [{ name: 'blocked' }])
+  assert.equal(r?.errorCode, ErrorCode.KAFKA_STORAGE_ERROR)
+  assert.equal(broker.metadata.topic('blocked'), undefined)
+  const md = await client.request(Metadata, 12, { topics: [{ name: 'blocked', topicId: ZERO_UUID }], allowAutoTopicCreation: true })
+  assert.equal(md.topics[0]?.errorCode, ErrorCode.LEADER_NOT_AVAILABLE)
+  assert.equal(broker.metadata.topic('blocked'), undefined)
+  await rm(blocker)
+  const [again] = await createTopics(client, 7, [{ name: 'blocked' }])
+  assert.equal(again?.errorCode, 0)
+  assert.notEqual(broker.replicaManager.partitionInfo('blocked', 0), undefined)
 })
