@@ -432,6 +432,7 @@ export class LogSegment {
    */
   async read (startOffset: number, maxSize: number, maxPosition: number, minOneMessage: boolean): Promise<SegmentRead | null> {
     const hit = this.recent?.find(startOffset) ?? null
+    let resumeAt = 0
     if (hit === null) {
       // One read for the scan and the data: from the index entry, the target batch starts at most
       // about an index interval (plus one batch) further on, so read that slack on top of maxSize.
@@ -455,9 +456,10 @@ export class LogSegment {
           }
           p += h.size
         }
+        resumeAt = start + p
       }
     }
-    const loc = hit ?? await this.translateOffset(startOffset)
+    const loc = hit ?? await this.translateOffset(startOffset, resumeAt)
     if (loc === null) return null
     const adjustedMaxSize = minOneMessage ? Math.max(maxSize, loc.size) : maxSize
     const fetchSize = Math.min(maxPosition - loc.position, adjustedMaxSize)

@@ -77,6 +77,14 @@ test('read honours maxBytes and minOneMessage and returns stored bytes from the 
   assert.equal(two.records.length, first.size * 2 + 10)
   assert.equal(parseBatches(two.records).length, 2)
 
+  // a batch larger than the speculative read window is still returned whole
+  const big = await log.append(buildBatch({ values: [30_000] }))
+  await log.append(buildBatch({ count: 1 }))
+  const bigRead = await log.read(big.baseOffset, 10)
+  assert.equal(parseBatches(bigRead.records).length, 1)
+  assert.ok(bigRead.records.length > 30_000)
+  assert.equal(parseBatches((await log.read(big.baseOffset, 10, { minOneMessage: false })).records).length, 0)
+
   const mid = await log.read(5, 1 << 20)
   assert.equal(mid.firstBatchBaseOffset, 4)
   assert.equal(parseBatches(mid.records)[0]?.baseOffset, 4)
@@ -383,4 +391,21 @@ test('after a full truncation the log restarts at the offset and what is appende
   const [b] = parseBatches((await again.read(0, 1 << 20)).records)
   assert.equal(b?.baseOffset, 0)
   assert.ok(b?.crcOk)
+})
+
+test('after a reopen (no recent-batch cache) reads find their batch through the index, large ones whole', async t => {
+  const dir = await tempDir(t)
+  const log = await openLog(dir, { 'index.interval.bytes': 64 })
+  for (let i = 0; i < 20; i++) await log.append(buildBatch({ values: [i === 10 ? 30_000 : 200] }))
+  await log.close()
+  const again = await openLog(dir, { 'index.interval.bytes': 64 }, { hadCleanShutdown: true })
+  closeLater(t, again)
+  for (let o = 0; o < 20; o++) {
+    const r = await again.read(o, 10)
+    const [b] = parseBatches(r.records)
+    assert.equal(b?.baseOffset, o)
+    assert.equal(r.records.length, b?.size)
+  }
+  const cut = await again.read(10, 500, { minOneMessage: false })
+  assert.equal(cut.records.length, 500)
 })
