@@ -17,6 +17,17 @@ import { handleFetch } from './api/Fetch.ts'
 import { handleInitProducerId } from './api/InitProducerId.ts'
 import { handleListOffsets } from './api/ListOffsets.ts'
 import { handleProduce } from './api/Produce.ts'
+import { handleFindCoordinator } from './api/FindCoordinator.ts'
+import { handleJoinGroup } from './api/JoinGroup.ts'
+import { handleSyncGroup } from './api/SyncGroup.ts'
+import { handleHeartbeat } from './api/Heartbeat.ts'
+import { handleLeaveGroup } from './api/LeaveGroup.ts'
+import { handleOffsetCommit } from './api/OffsetCommit.ts'
+import { handleOffsetFetch } from './api/OffsetFetch.ts'
+import { handleDescribeGroups } from './api/DescribeGroups.ts'
+import { handleListGroups } from './api/ListGroups.ts'
+import { handleDeleteGroups } from './api/DeleteGroups.ts'
+import { handleOffsetDelete } from './api/OffsetDelete.ts'
 
 // Handlers are typed per API; the registry holds them by key.
 const HANDLERS: readonly Handler[] = [
@@ -35,6 +46,17 @@ const HANDLERS: readonly Handler[] = [
   handleListOffsets,
   handleDeleteRecords,
   handleInitProducerId,
+  handleFindCoordinator,
+  handleJoinGroup,
+  handleSyncGroup,
+  handleHeartbeat,
+  handleLeaveGroup,
+  handleOffsetCommit,
+  handleOffsetFetch,
+  handleDescribeGroups,
+  handleListGroups,
+  handleDeleteGroups,
+  handleOffsetDelete,
 ] as unknown as readonly Handler[]
 
 const BY_KEY = new Map<number, Handler>(HANDLERS.map(h => [h.api.key, h]))
