@@ -420,6 +420,8 @@ export class GroupCoordinator {
       this.active = false
       this.timer.close()
       this.groupManager.unload([...this.groupManager.groups.keys()])
+      // Let the handlers of the answered requests write their responses before connections close.
+      await new Promise(resolve => setImmediate(resolve))
       await Promise.all([...this.tails, ...this.loads])
     })()
     return this.closing
