@@ -1,0 +1,162 @@
+// Registers one node:test test per matrix row of a test file, against one broker started for the
+// file (samsa in-process, or Apache Kafka). Each client runs all its codec rows in one driver
+// call (one process or JVM start per direction where the client allows), started as soon as the
+// broker is up, several clients at a time; each row's test then checks its own topic.
+//
+// A row marked samsa: { fails } must fail against samsa (the test passes, printing what it saw);
+// if it passes, the test fails, asking for the matrix to be updated. Against Kafka every row must pass.
+
+import assert from 'node:assert/strict'
+import { after, before, test, type TestContext } from 'node:test'
+import type { ConsumeOutcome, ProduceOutcome } from '../helpers/clients/ClientDriver.ts'
+import { kafkaTopicsScenario } from '../helpers/clients/kafkaTopicsScenario.ts'
+import { assertSameRecords, makeRecords, type Codec, type TestRecord } from '../helpers/clients/records.ts'
+import { findPeer, requirePeer } from '../helpers/peers.ts'
+import { DRIVERS, driverFor } from './clientDrivers.ts'
+import { clientInfo, type ClientId, type MatrixRow, rowName } from './matrix.ts'
+
+/** Each produce or consume call of a driver must finish within this. */
+export const DRIVER_TIMEOUT_MS = 60_000
+/** Client runs at once: each is a process or two on a 2-core machine. */
+const PARALLEL_CLIENTS = 2
+/** Records of each kind per codec. */
+const RECORDS_PER_KIND = 10
+
+export type TargetName = 'samsa' | 'kafka'
+
+export interface Target { bootstrap: string, stop: () => Promise<void> }
+
+interface ClientRun {
+  produced: Map<string, TestRecord[]>
+  produceOutcome: ProduceOutcome
+  consumeOutcome: ConsumeOutcome
+}
+
+function topicFor (client: ClientId, codec: Codec, run: string): string {
+  return `interop-${client}-${codec}-${run}`
+}
+
+/** Counts slots: at most `n` tasks at once. */
+function limiter (n: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let active = 0
+  const waiting: Array<() => void> = []
+  return async <T>(task: () => Promise<T>): Promise<T> => {
+    if (active >= n) await new Promise<void>((resolve) => waiting.push(resolve))
+    active++
+    try {
+      return await task()
+    } finally {
+      active--
+      waiting.shift()?.()
+    }
+  }
+}
+
+/**
+ * Row outcome: undefined when it worked, else what went wrong. Checks against the expectation
+ * happen in expectOutcome.
+ */
+export function expectOutcome (t: TestContext, row: MatrixRow, target: TargetName, failure: Error | undefined): void {
+  if (target === 'kafka' || row.samsa === 'pass') {
+    if (failure !== undefined) throw failure
+    return
+  }
+  if (failure === undefined) {
+    assert.fail(`${rowName(row)} now passes against samsa, but test/interop/matrix.ts records it as failing (${row.samsa.fails}): ` +
+      'mark it samsa: \'pass\' and run npm run docs')
+  }
+  t.diagnostic(`known failure (${row.samsa.fails}); observed: ${failure.message.slice(0, 2000)}`)
+}
+
+export interface RoundtripOptions {
+  target: TargetName
+  rows: readonly MatrixRow[]
+  start: () => Promise<Target>
+}
+
+export function defineRoundtripTests ({ target, rows, start }: RoundtripOptions): void {
+  const run = Date.now().toString(36)
+  let broker: Target | undefined
+  let startError: Error | undefined
+  const runs = new Map<ClientId, Promise<ClientRun | undefined>>()
+  const slot = limiter(PARALLEL_CLIENTS)
+
+  const clients = [...new Set(rows.filter(r => r.scenario.startsWith('roundtrip-')).map(r => r.client))]
+
+  async function runClient (client: Exclude<ClientId, 'kafka-topics'>, bootstrap: string): Promise<ClientRun | undefined> {
+    const driver = await driverFor(client)
+    if (driver === undefined) return undefined
+    const codecs = rows.filter(r => r.client === client && r.scenario.startsWith('roundtrip-')).map(r => r.scenario.slice('roundtrip-'.length) as Codec)
+    const produced = new Map(codecs.map(codec => [
+      topicFor(client, codec, run),
+      makeRecords({ count: RECORDS_PER_KIND, kinds: DRIVERS[client].kinds, tag: `${client}/${codec}` }),
+    ]))
+    const jobs = codecs.map(codec => {
+      const topic = topicFor(client, codec, run)
+      return { topic, codec, records: produced.get(topic) ?? [] }
+    })
+    const produceOutcome = await driver.produce(bootstrap, jobs, DRIVER_TIMEOUT_MS)
+    const consumable = jobs.filter(j => produceOutcome.get(j.topic) === undefined)
+    const consumeOutcome = consumable.length === 0
+      ? { records: [], errors: new Map<string, string>() }
+      : await driver.consume(bootstrap, consumable.map(j => ({ topic: j.topic, count: j.records.length })), DRIVER_TIMEOUT_MS)
+    return { produced, produceOutcome, consumeOutcome }
+  }
+
+  before(async () => {
+    try {
+      broker = await start()
+    } catch (error) {
+      startError = error as Error
+      return
+    }
+    for (const client of clients) {
+      if (client === 'kafka-topics') continue
+      const promise = slot(() => runClient(client, broker?.bootstrap ?? ''))
+      promise.catch(() => {}) // awaited by the client's tests
+      runs.set(client, promise)
+    }
+  })
+
+  after(async () => {
+    await Promise.allSettled(runs.values())
+    await broker?.stop()
+  })
+
+  for (const row of rows) {
+    test(`${rowName(row)} against ${target}`, async (t) => {
+      if (target === 'kafka' && await requirePeer(t, 'kafka') === undefined) return
+      if (await requirePeer(t, clientInfo(row.client).peer) === undefined) return
+      if (startError !== undefined) throw startError
+      assert.ok(broker !== undefined)
+      let failure: Error | undefined
+      try {
+        if (row.scenario === 'topics') {
+          const kafka = await findPeer('kafka')
+          assert.ok(kafka !== undefined)
+          await kafkaTopicsScenario(kafka, broker.bootstrap, `interop-topics-${run}`, DRIVER_TIMEOUT_MS)
+        } else if (row.scenario.startsWith('roundtrip-')) {
+          const codec = row.scenario.slice('roundtrip-'.length) as Codec
+          const result = await runs.get(row.client)
+          assert.ok(result !== undefined, `no run for ${row.client}`)
+          const topic = topicFor(row.client, codec, run)
+          const produceError = result.produceOutcome.get(topic)
+          if (produceError !== undefined) assert.fail(`${row.client} could not produce with ${codec}: ${produceError}`)
+          const consumeError = result.consumeOutcome.errors.get(topic)
+          const consumed = result.consumeOutcome.records.filter(r => r.topic === topic)
+          try {
+            assertSameRecords(result.produced.get(topic) ?? [], consumed, { headers: true })
+          } catch (error) {
+            if (consumeError === undefined) throw error
+            throw new assert.AssertionError({ message: `${(error as Error).message}\n${row.client}'s consumer reported: ${consumeError}` })
+          }
+        } else {
+          assert.fail(`scenario ${row.scenario} is not a roundtrip or topics scenario`)
+        }
+      } catch (error) {
+        failure = error as Error
+      }
+      expectOutcome(t, row, target, failure)
+    })
+  }
+}
