@@ -1,8 +1,10 @@
-// Renders docs/config.md from the config tables. (docs/compatibility.md joins it once the
-// interop matrix exists.) Used by scripts/generate-docs.ts and by the docs integrity test.
+// Renders docs/config.md from the config tables and docs/compatibility.md from the handler
+// registry and the interop matrix (renderCompatibility.ts). Used by scripts/generate-docs.ts and
+// by the docs integrity test.
 
 import { BROKER_CONFIGS } from './BrokerConfig.ts'
 import { ConfigDef, type ConfigEntry } from './ConfigDef.ts'
+import { renderCompatibilityDoc } from './renderCompatibility.ts'
 import { TOPIC_CONFIGS, BROKER_SYNONYM } from './TopicConfig.ts'
 
 function cell (s: string): string { return s.replace(/\|/g, '\\|') }
@@ -44,5 +46,5 @@ export function renderConfigDoc (): string {
 }
 
 export async function renderDocs (): Promise<Map<string, string>> {
-  return new Map([['config.md', renderConfigDoc()]])
+  return new Map([['config.md', renderConfigDoc()], ['compatibility.md', renderCompatibilityDoc()]])
 }

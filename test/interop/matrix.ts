@@ -13,6 +13,9 @@
 //
 // Data only: src/config/renderDocs.ts imports this file.
 
+/** Apache Kafka's version in .ci/kafka/pom.xml: the reference broker and the Java tools (checked by matrix.test.ts). */
+export const REFERENCE_KAFKA_VERSION = '4.4.0'
+
 export type Codec = 'none' | 'gzip' | 'snappy' | 'lz4' | 'zstd'
 export const CODECS: readonly Codec[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd']
 
@@ -68,11 +71,11 @@ export const CLIENTS: readonly ClientInfo[] = [
     lacks: [],
   },
   {
-    id: 'kafka-console', name: 'kafka-console-producer / kafka-console-consumer', version: '4.4.0', source: 'Apache Kafka jars', peer: 'kafka',
+    id: 'kafka-console', name: 'kafka-console-producer / kafka-console-consumer', version: REFERENCE_KAFKA_VERSION, source: 'Apache Kafka jars', peer: 'kafka',
     lacks: ['binary values: the console producer reads lines of UTF-8 text'],
   },
   {
-    id: 'kafka-topics', name: 'kafka-topics', version: '4.4.0', source: 'Apache Kafka jars', peer: 'kafka',
+    id: 'kafka-topics', name: 'kafka-topics', version: REFERENCE_KAFKA_VERSION, source: 'Apache Kafka jars', peer: 'kafka',
     lacks: [],
   },
 ]
@@ -90,7 +93,7 @@ export const SCENARIOS: readonly ScenarioInfo[] = [
   {
     id: 'exercise',
     title: 'exercise',
-    description: 'examples/producer.py and examples/consumer.py: a late consumer prints every reading, again after the broker was killed with -9 and restarted',
+    description: 'examples/producer.py and examples/consumer.py: a consumer started late prints every reading, those sent before it started included; a fresh one prints all readings, old and new, after a clean broker restart and again after kill -9',
   },
   {
     id: 'topics',
