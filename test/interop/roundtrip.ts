@@ -10,6 +10,7 @@ import assert from 'node:assert/strict'
 import { after, before, test, type TestContext } from 'node:test'
 import type { ConsumeOutcome, ProduceOutcome } from '../helpers/clients/ClientDriver.ts'
 import { kafkaTopicsScenario } from '../helpers/clients/kafkaTopicsScenario.ts'
+import { kafkaPythonHasCodec, requireKafkaPythonCodec } from '../helpers/clients/pythonCodecs.ts'
 import { assertSameRecords, makeRecords, type Codec, type TestRecord } from '../helpers/clients/records.ts'
 import { findPeer, requirePeer } from '../helpers/peers.ts'
 import { DRIVERS, driverFor } from './clientDrivers.ts'
@@ -21,6 +22,9 @@ export const DRIVER_TIMEOUT_MS = 60_000
 const PARALLEL_CLIENTS = 2
 /** Records of each kind per codec. */
 const RECORDS_PER_KIND = 10
+
+/** kafka-python compresses with optional Python modules (see pythonCodecs.ts). */
+const KAFKA_PYTHON_CLIENTS: ReadonlySet<ClientId> = new Set(['kafka-python-2.0.2', 'kafka-python'])
 
 export type TargetName = 'samsa' | 'kafka'
 
@@ -86,7 +90,13 @@ export function defineRoundtripTests ({ target, rows, start }: RoundtripOptions)
   async function runClient (client: Exclude<ClientId, 'kafka-topics'>, bootstrap: string): Promise<ClientRun | undefined> {
     const driver = await driverFor(client)
     if (driver === undefined) return undefined
-    const codecs = rows.filter(r => r.client === client && r.scenario.startsWith('roundtrip-')).map(r => r.scenario.slice('roundtrip-'.length) as Codec)
+    const python = KAFKA_PYTHON_CLIENTS.has(client) ? await findPeer(clientInfo(client).peer) as string : undefined
+    const codecs: Codec[] = []
+    for (const r of rows) {
+      if (r.client !== client || !r.scenario.startsWith('roundtrip-')) continue
+      const codec = r.scenario.slice('roundtrip-'.length) as Codec
+      if (python === undefined || await kafkaPythonHasCodec(python, codec)) codecs.push(codec) // else the row's test skips or fails
+    }
     const produced = new Map(codecs.map(codec => [
       topicFor(client, codec, run),
       makeRecords({ count: RECORDS_PER_KIND, kinds: DRIVERS[client].kinds, tag: `${client}/${codec}` }),
@@ -126,7 +136,10 @@ export function defineRoundtripTests ({ target, rows, start }: RoundtripOptions)
   for (const row of rows) {
     test(`${rowName(row)} against ${target}`, async (t) => {
       if (target === 'kafka' && await requirePeer(t, 'kafka') === undefined) return
-      if (await requirePeer(t, clientInfo(row.client).peer) === undefined) return
+      const peer = await requirePeer(t, clientInfo(row.client).peer)
+      if (peer === undefined) return
+      if (KAFKA_PYTHON_CLIENTS.has(row.client) && row.scenario.startsWith('roundtrip-') &&
+        !await requireKafkaPythonCodec(t, peer as string, row.scenario.slice('roundtrip-'.length) as Codec)) return
       if (startError !== undefined) throw startError
       assert.ok(broker !== undefined)
       let failure: Error | undefined

@@ -39,6 +39,7 @@ def produce(job):
                 bootstrap_servers=[job['bootstrap']],
                 compression_type=None if item['codec'] == 'none' else item['codec'],
                 acks='all',
+                retries=5,  # 2.0.2 defaults to 0: a fresh auto-created topic may answer NOT_LEADER once
                 linger_ms=5,
                 max_block_ms=int(job['timeoutMs']),
                 request_timeout_ms=int(job['timeoutMs']),
