@@ -26,7 +26,7 @@ import { Log, type LogAppendResult } from '../log/Log.ts'
 import type { LogConfig } from '../log/LogConfig.ts'
 import { LogManager } from '../log/LogManager.ts'
 import { decompress } from '../protocol/records/compression/compress.ts'
-import { CompressionType, isCompressionType } from '../protocol/records/compression/CompressionType.ts'
+import { CompressionType, compressionTypeForName, isCompressionType } from '../protocol/records/compression/CompressionType.ts'
 import { MAX_DECOMPRESSED_BATCH_BYTES, NO_PARTITION_LEADER_EPOCH } from '../protocol/records/RecordBatch.ts'
 import { DelayedFetchPurgatory, MAX_PARKED_FETCHES } from './DelayedFetch.ts'
 import { FetchSessionCache } from './FetchSessionCache.ts'
@@ -54,6 +54,8 @@ export interface Partition {
   readonly compacted: boolean
   /** min.insync.replicas: above 1, acks=all cannot be satisfied by one node. */
   readonly minInsyncReplicas: number
+  /** compression.type: the codec batches are stored with, or null for 'producer' (kept as sent). */
+  readonly compressionType: CompressionType | null
 }
 
 export interface PartitionInfo {
@@ -75,6 +77,7 @@ class TopicPartitions {
   timestampAfterMaxMs: number
   compacted: boolean
   minInsyncReplicas: number
+  compressionType: CompressionType | null
   readonly partitions: Array<Partition | undefined> = []
 
   constructor (meta: TopicMetadata, brokerConfig: BrokerConfig) {
@@ -86,6 +89,8 @@ class TopicPartitions {
     this.compacted = this.config['cleanup.policy'].split(',').map(x => x.trim()).includes('compact')
     const minIsr = resolved.get('min.insync.replicas')
     this.minInsyncReplicas = typeof minIsr === 'number' ? minIsr : 1
+    const codec = resolved.get('compression.type')
+    this.compressionType = codec === 'uncompressed' ? CompressionType.NONE : typeof codec === 'string' ? compressionTypeForName(codec) ?? null : null
   }
 }
 
@@ -194,6 +199,7 @@ export class ReplicaManager {
       timestampAfterMaxMs: t.timestampAfterMaxMs,
       compacted: t.compacted,
       minInsyncReplicas: t.minInsyncReplicas,
+      compressionType: t.compressionType,
     }
   }
 

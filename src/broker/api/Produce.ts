@@ -15,8 +15,9 @@
 // resolves after the write (and any fsync the flush policy asks for).
 //
 // An uncompressed batch whose header maxTimestamp differs from its records' largest timestamp gets
-// the records' value (CRC recomputed), as Kafka corrects it. Records are otherwise left as sent:
-// no decompression, no recompression.
+// the records' value (CRC recomputed), as Kafka corrects it. Records are otherwise left as sent,
+// unless the topic's compression.type names a codec other than the batch's: then the batch is
+// rebuilt with that codec, as Kafka does (the default, 'producer', never recompresses).
 //
 // Transactions are a later issue: a request with a transactionalId or a transactional batch is
 // answered TRANSACTIONAL_ID_AUTHORIZATION_FAILED for every partition, as Kafka answers a producer
@@ -31,7 +32,7 @@ import { KafkaError } from '../../protocol/KafkaError.ts'
 import { Produce, type ProduceRequest } from '../../protocol/messages/Produce.ts'
 import { messageSetToRecordBatch } from '../../protocol/records/MessageSet.ts'
 import { CompressionType } from '../../protocol/records/compression/CompressionType.ts'
-import { decodeRecordBatch, MAGIC, setMaxTimestamp, TimestampType, validateBatches } from '../../protocol/records/RecordBatch.ts'
+import { type BatchInfo, decodeRecordBatch, encodeRecordBatch, MAGIC, setMaxTimestamp, TimestampType, validateBatches } from '../../protocol/records/RecordBatch.ts'
 import { RecordFormatError } from '../../protocol/records/RecordFormatError.ts'
 import type { ResponseInput } from '../../protocol/schema.ts'
 import { defineHandler, NO_RESPONSE } from '../defineHandler.ts'
@@ -172,7 +173,52 @@ async function validateRecords (p: Partition, records: Buffer | null, version: n
     const keyless = await findKeylessRecord(buf, v.batches.map(b => b.position))
     if (keyless !== null) return keyless
   }
+  if (p.compressionType !== null && v.batches.some(b => b.compression !== p.compressionType)) {
+    return recompress(buf, v.batches, p.compressionType)
+  }
   return buf
+}
+
+/**
+ * The topic's compression.type names a codec (not 'producer'): batches in another codec are
+ * rebuilt with it, as Kafka does. Everything else about a batch is kept: producer fields, sequence,
+ * attributes, timestamps, offset deltas, headers. This decodes and re-encodes, so it only happens
+ * when an operator asked for it.
+ */
+async function recompress (buf: Buffer, batches: readonly BatchInfo[], target: CompressionType): Promise<Buffer | Rejection> {
+  const parts: Buffer[] = []
+  for (const b of batches) {
+    if (b.compression === target) {
+      parts.push(buf.subarray(b.position, b.position + b.size))
+      continue
+    }
+    let batch
+    try {
+      batch = await decodeRecordBatch(buf, { position: b.position })
+    } catch (err) {
+      if (err instanceof RecordFormatError) return { errorCode: err.errorCode, message: err.message }
+      throw err
+    }
+    parts.push(await encodeRecordBatch({
+      attributes: batch.attributes,
+      compression: target,
+      producerId: batch.producerId,
+      producerEpoch: batch.producerEpoch,
+      baseSequence: batch.baseSequence,
+      baseTimestamp: batch.baseTimestamp,
+      maxTimestamp: batch.maxTimestamp,
+      lastOffsetDelta: batch.lastOffsetDelta,
+      records: batch.records.map(r => ({
+        attributes: r.attributes,
+        offsetDelta: r.offsetDelta,
+        timestamp: batch.baseTimestamp + r.timestampDelta,
+        key: r.key,
+        value: r.value,
+        headers: r.headers,
+      })),
+    }))
+  }
+  return parts.length === 1 ? parts[0] as Buffer : Buffer.concat(parts)
 }
 
 /**

@@ -178,6 +178,28 @@ test('compacted topics need keys; min.insync.replicas above 1 refuses acks=all o
   assert.equal((await produce(c, 9, 'isr2', 0, batchOf(['x']), 1)).errorCode, ErrorCode.NONE)
 })
 
+test('a topic compression.type other than producer recompresses batches, keeping their fields', async t => {
+  const { broker } = await startTestBroker(t)
+  await createTopic(broker, 'gz', 1, { 'compression.type': 'gzip' })
+  await createTopic(broker, 'plain', 1, { 'compression.type': 'uncompressed' })
+  await createTopic(broker, 'keep', 1)
+  await using c = await KafkaTestClient.connect('127.0.0.1', broker.port)
+  const ts = BigInt(Date.now())
+  const input = encodeRecordBatchSync({ producerId: 7n, producerEpoch: 0, baseSequence: 0, baseTimestamp: ts, records: [{ key: 'a', value: 'x', timestamp: ts, headers: [{ key: 'h', value: 'v' }] }, { key: 'b', value: 'y', timestamp: ts + 5n }] })
+  assert.equal((await produce(c, 9, 'gz', 0, Buffer.from(input))).errorCode, ErrorCode.NONE)
+  const [gz] = batchesIn((await fetchOne(c, 12, 'gz', 0, 0n)).records)
+  assert.equal(gz?.compression, CompressionType.GZIP)
+  assert.deepEqual([gz?.producerId, gz?.producerEpoch, gz?.baseSequence, gz?.maxTimestamp], [7n, 0, 0, ts + 5n])
+  assert.deepEqual(gz?.records.map(r => [r.key?.toString(), r.value?.toString(), r.timestamp, r.headers.length]), [['a', 'x', ts, 1], ['b', 'y', ts + 5n, 0]])
+  assert.equal((await produce(c, 9, 'gz', 0, Buffer.from(input))).baseOffset, 0n, 'the recompressed batch is still recognised as a retry')
+
+  const zipped = encodeRecordBatchSync({ compression: CompressionType.GZIP, records: [{ value: 'z' }] })
+  assert.equal((await produce(c, 9, 'plain', 0, zipped)).errorCode, ErrorCode.NONE)
+  assert.equal(batchesIn((await fetchOne(c, 12, 'plain', 0, 0n)).records)[0]?.compression, CompressionType.NONE)
+  assert.equal((await produce(c, 9, 'keep', 0, zipped)).errorCode, ErrorCode.NONE)
+  assert.equal(batchesIn((await fetchOne(c, 12, 'keep', 0, 0n)).records)[0]?.compression, CompressionType.GZIP)
+})
+
 test('CreateTime: timestamps too far in the future are INVALID_TIMESTAMP; a wrong header maxTimestamp is corrected', async t => {
   const { broker } = await startTestBroker(t)
   await createTopic(broker, 'ts', 1, { 'message.timestamp.after.max.ms': '60000', 'message.timestamp.before.max.ms': '3600000' })
