@@ -23,8 +23,6 @@
 import { ErrorCode } from '../../protocol/ErrorCode.ts'
 import { Fetch, type FetchRequest } from '../../protocol/messages/Fetch.ts'
 import { type LegacyMagic, recordBatchesToMessageSet } from '../../protocol/records/MessageSet.ts'
-import { CompressionType } from '../../protocol/records/compression/CompressionType.ts'
-import { ATTRIBUTES, Attributes, BATCH_LENGTH, LOG_OVERHEAD } from '../../protocol/records/RecordBatch.ts'
 import { RecordFormatError } from '../../protocol/records/RecordFormatError.ts'
 import { ZERO_UUID } from '../../protocol/Reader.ts'
 import type { ResponseInput } from '../../protocol/schema.ts'
@@ -42,8 +40,6 @@ const FIRST_TOPIC_ID_VERSION = 13
 const FIRST_SESSION_VERSION = 7
 /** The first version whose response limit is soft (the first batch is returned whole). */
 const FIRST_SOFT_LIMIT_VERSION = 3
-/** The first version whose clients read zstd. */
-const FIRST_ZSTD_VERSION = 10
 /** The first version that carries v2 batches as stored. */
 const FIRST_V2_VERSION = 4
 
@@ -91,7 +87,7 @@ export const handleFetch = defineHandler(Fetch, {
       }
     }
     const results = reads.results
-    if (apiVersion < FIRST_ZSTD_VERSION) await convertForOldClients(results, apiVersion)
+    if (apiVersion < FIRST_V2_VERSION) await convertForOldClients(results, apiVersion)
 
     const { sessionId, include } = context.complete(results)
     return {
@@ -184,15 +180,10 @@ async function readPartitions (parts: readonly FetchPartitionRequest[], resolved
   return { results, bytes, failed }
 }
 
-/** Fetch v0-9: zstd cannot be sent; v0-3: v2 batches become legacy message sets. */
+/** Fetch v0-3: v2 batches become legacy message sets (zstd ones: UNSUPPORTED_COMPRESSION_TYPE). */
 async function convertForOldClients (results: PartitionRead[], apiVersion: number): Promise<void> {
   for (const r of results) {
     if (r.records.length === 0) continue
-    if (hasZstdBatch(r.records)) {
-      Object.assign(r, errorRead(ErrorCode.UNSUPPORTED_COMPRESSION_TYPE), { highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset })
-      continue
-    }
-    if (apiVersion >= FIRST_V2_VERSION) continue
     const magic: LegacyMagic = apiVersion <= 1 ? 0 : 1
     try {
       r.records = await recordBatchesToMessageSet(r.records, magic, { allowTruncatedTail: true })
@@ -202,17 +193,6 @@ async function convertForOldClients (results: PartitionRead[], apiVersion: numbe
       Object.assign(r, errorRead(err.errorCode), { highWatermark: r.highWatermark, lastStableOffset: r.lastStableOffset, logStartOffset: r.logStartOffset })
     }
   }
-}
-
-/** Whether a whole batch header in `records` says zstd (headers only; a cut tail is ignored). */
-function hasZstdBatch (records: Buffer): boolean {
-  for (let pos = 0; pos + ATTRIBUTES + 2 <= records.length;) {
-    if ((records.readInt16BE(pos + ATTRIBUTES) & Attributes.COMPRESSION_MASK) === CompressionType.ZSTD) return true
-    const len = records.readInt32BE(pos + BATCH_LENGTH)
-    if (len <= 0) break
-    pos += len + LOG_OVERHEAD
-  }
-  return false
 }
 
 /** Groups the listed partitions by topic, keeping their order (a topic repeats if interleaved). */
