@@ -66,7 +66,8 @@ export const handleFindCoordinator = defineHandler(FindCoordinator, {
         host: found.host,
         port: found.port,
         errorCode: found.errorCode,
-        errorMessage: found.errorCode === ErrorCode.NONE ? null : MESSAGES.get(found.errorCode) ?? null,
+        // Kafka leaves the message at its default ('') on success.
+        errorMessage: found.errorCode === ErrorCode.NONE ? '' : MESSAGES.get(found.errorCode) ?? null,
       })
     }
     return { throttleTimeMs: 0, coordinators }
