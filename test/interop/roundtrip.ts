@@ -8,7 +8,7 @@
 
 import assert from 'node:assert/strict'
 import { after, before, test, type TestContext } from 'node:test'
-import type { ConsumeOutcome, ProduceOutcome } from '../helpers/clients/ClientDriver.ts'
+import type { ClientDriver, ConsumeOutcome, ProduceOutcome } from '../helpers/clients/ClientDriver.ts'
 import { kafkaTopicsScenario } from '../helpers/clients/kafkaTopicsScenario.ts'
 import { kafkaPythonHasCodec, requireKafkaPythonCodec } from '../helpers/clients/pythonCodecs.ts'
 import { assertSameRecords, makeRecords, type Codec, type TestRecord } from '../helpers/clients/records.ts'
@@ -34,6 +34,8 @@ interface ClientRun {
   produced: Map<string, TestRecord[]>
   produceOutcome: ProduceOutcome
   consumeOutcome: ConsumeOutcome
+  /** the group scenario's outcome, when the client has that row: undefined when it worked */
+  group?: Error | undefined
 }
 
 function topicFor (client: ClientId, codec: Codec, run: string): string {
@@ -85,7 +87,7 @@ export function defineRoundtripTests ({ target, rows, start }: RoundtripOptions)
   const runs = new Map<ClientId, Promise<ClientRun | undefined>>()
   const slot = limiter(PARALLEL_CLIENTS)
 
-  const clients = [...new Set(rows.filter(r => r.scenario.startsWith('roundtrip-')).map(r => r.client))]
+  const clients = [...new Set(rows.filter(r => r.scenario.startsWith('roundtrip-') || r.scenario === 'group').map(r => r.client))]
 
   async function runClient (client: Exclude<ClientId, 'kafka-topics'>, bootstrap: string): Promise<ClientRun | undefined> {
     const driver = await driverFor(client)
@@ -110,7 +112,40 @@ export function defineRoundtripTests ({ target, rows, start }: RoundtripOptions)
     const consumeOutcome = consumable.length === 0
       ? { records: [], errors: new Map<string, string>() }
       : await driver.consume(bootstrap, consumable.map(j => ({ topic: j.topic, count: j.records.length })), DRIVER_TIMEOUT_MS)
-    return { produced, produceOutcome, consumeOutcome }
+    const result: ClientRun = { produced, produceOutcome, consumeOutcome }
+    if (rows.some(r => r.client === client && r.scenario === 'group')) {
+      try {
+        await groupScenario(client, driver, bootstrap)
+      } catch (error) {
+        result.group = error as Error
+      }
+    }
+    return result
+  }
+
+  /**
+   * Batch A is produced and consumed in group G, which commits; batch B is produced; a new
+   * consumer (a new process where the client runs in one) in G must get exactly batch B.
+   */
+  async function groupScenario (client: Exclude<ClientId, 'kafka-topics'>, driver: ClientDriver, bootstrap: string): Promise<void> {
+    const topic = `interop-${client}-group-${run}`
+    const group = `interop-${client}-group-${run}`
+    const batches = ['a', 'b'].map(b => makeRecords({ count: RECORDS_PER_KIND, kinds: DRIVERS[client].kinds, tag: `${client}/group/${b}` }))
+    for (const [i, records] of batches.entries()) {
+      const produced = await driver.produce(bootstrap, [{ topic, codec: 'none', records }], DRIVER_TIMEOUT_MS)
+      const produceError = produced.get(topic)
+      if (produceError !== undefined) assert.fail(`batch ${i + 1}: ${client} could not produce: ${produceError}`)
+      const consumed = await driver.consume(bootstrap, [{ topic, count: records.length }], DRIVER_TIMEOUT_MS, { group })
+      const consumeError = consumed.errors.get(topic)
+      try {
+        assertSameRecords(records, consumed.records.filter(r => r.topic === topic), { headers: true })
+      } catch (error) {
+        throw new assert.AssertionError({
+          message: `batch ${i + 1} of 2 consumed in group ${group}${i === 1 ? ' after the first consumer committed batch 1' : ''}: ${(error as Error).message}` +
+            (consumeError !== undefined ? `\n${client}'s consumer reported: ${consumeError}` : ''),
+        })
+      }
+    }
   }
 
   before(async () => {
@@ -163,8 +198,12 @@ export function defineRoundtripTests ({ target, rows, start }: RoundtripOptions)
             if (consumeError === undefined) throw error
             throw new assert.AssertionError({ message: `${(error as Error).message}\n${row.client}'s consumer reported: ${consumeError}` })
           }
+        } else if (row.scenario === 'group') {
+          const result = await runs.get(row.client)
+          assert.ok(result !== undefined, `no run for ${row.client}`)
+          if (result.group !== undefined) throw result.group
         } else {
-          assert.fail(`scenario ${row.scenario} is not a roundtrip or topics scenario`)
+          assert.fail(`scenario ${row.scenario} is not a roundtrip, group or topics scenario`)
         }
       } catch (error) {
         failure = error as Error

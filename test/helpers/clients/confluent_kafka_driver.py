@@ -1,7 +1,8 @@
 """Interop driver for confluent-kafka (librdkafka): Debian's 1.7.0 and the newest from PyPI.
 
 Same job format and output as kafka_python_driver.py. Consuming assigns every partition at
-OFFSET_BEGINNING (no group join, no commits).
+OFFSET_BEGINNING (no group join, no commits); with "group": G it subscribes in consumer group G
+(earliest when G has no offsets) and commits synchronously before closing.
 """
 import base64
 import json
@@ -61,7 +62,51 @@ def produce(job):
             out({'topic': topic, 'error': '%s: %s' % (type(e).__name__, e)})
 
 
+def print_record(m):
+    out({
+        'topic': m.topic(), 'partition': m.partition(), 'offset': m.offset(),
+        'key': b64(m.key()), 'value': b64(m.value()),
+        'headers': [[k, v.decode('utf-8')] for k, v in (m.headers() or [])],
+    })
+
+
+def consume_group(job):
+    deadline = time.time() + job['timeoutMs'] / 1000.0
+    wanted = {item['topic']: item['count'] for item in job['jobs']}
+    got = dict((t, 0) for t in wanted)
+    consumer = Consumer({
+        'bootstrap.servers': job['bootstrap'],
+        'group.id': job['group'],
+        'enable.auto.commit': False,
+        'auto.offset.reset': 'earliest',
+        'enable.partition.eof': False,
+        'session.timeout.ms': 10000,
+    })
+    errors = []
+    try:
+        consumer.subscribe(sorted(wanted))
+        while any(got[t] < wanted[t] for t in wanted) and time.time() < deadline:
+            m = consumer.poll(0.5)
+            if m is None:
+                continue
+            if m.error() is not None:
+                errors.append(str(m.error()))
+                continue
+            print_record(m)
+            got[m.topic()] += 1
+        if any(got.values()):
+            consumer.commit(asynchronous=False)
+        for topic in wanted:
+            if got[topic] < wanted[topic]:
+                out({'topic': topic, 'error': 'consumed %d of %d records before the deadline%s' % (
+                    got[topic], wanted[topic], '; consumer errors: ' + '; '.join(errors[:3]) if errors else '')})
+    finally:
+        consumer.close()
+
+
 def consume(job):
+    if job.get('group'):
+        return consume_group(job)
     deadline = time.time() + job['timeoutMs'] / 1000.0
     wanted = {item['topic']: item['count'] for item in job['jobs']}
     got = dict((t, 0) for t in wanted)
@@ -98,11 +143,7 @@ def consume(job):
                 if m.error().code() != KafkaError._PARTITION_EOF:
                     errors.append(str(m.error()))
                 continue
-            out({
-                'topic': m.topic(), 'partition': m.partition(), 'offset': m.offset(),
-                'key': b64(m.key()), 'value': b64(m.value()),
-                'headers': [[k, v.decode('utf-8')] for k, v in (m.headers() or [])],
-            })
+            print_record(m)
             got[m.topic()] += 1
         for topic in wanted:
             if topic not in pending and got[topic] < wanted[topic]:

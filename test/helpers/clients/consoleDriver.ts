@@ -3,11 +3,13 @@
 // reads lines `headers<TAB>key<TAB>value` (headers as k:v,k:v; `<NULL>` for a null key), so it
 // can only send text values without tabs or newlines: the matrix lists binary values as something
 // this client lacks. The consumer runs as the tool does by default: in a fresh consumer group,
-// --from-beginning, printing partition, offset, headers, key and value.
+// --from-beginning, printing partition, offset, headers, key and value; or with --group, where
+// it resumes from the group's committed offsets and commits as it goes (enable.auto.commit, and
+// on close).
 
 import type { KafkaJars } from '../peers.ts'
 import { runKafkaTool } from '../kafkaTools.ts'
-import type { ClientDriver, ConsumeJob, ConsumeOutcome, ProduceJob, ProduceOutcome } from './ClientDriver.ts'
+import type { ClientDriver, ConsumeJob, ConsumeOptions, ConsumeOutcome, ProduceJob, ProduceOutcome } from './ClientDriver.ts'
 import { PROCESS_GRACE_MS } from './ClientDriver.ts'
 import type { ConsumedRecord, TestRecord } from './records.ts'
 
@@ -78,12 +80,13 @@ export function consoleDriver (kafka: KafkaJars): ClientDriver {
       }))
       return outcome
     },
-    async consume (bootstrap: string, jobs: readonly ConsumeJob[], timeoutMs: number): Promise<ConsumeOutcome> {
+    async consume (bootstrap: string, jobs: readonly ConsumeJob[], timeoutMs: number, options: ConsumeOptions = {}): Promise<ConsumeOutcome> {
       const outcome: ConsumeOutcome = { records: [], errors: new Map() }
       await Promise.all(jobs.map(async (job) => {
         try {
           const result = await runKafkaTool('kafka-console-consumer', [
-            '--bootstrap-server', bootstrap, '--topic', job.topic, '--from-beginning',
+            '--bootstrap-server', bootstrap, '--topic', job.topic,
+            ...(options.group === undefined ? ['--from-beginning'] : ['--group', options.group, '--command-property', 'auto.offset.reset=earliest']),
             '--max-messages', String(job.count), '--timeout-ms', String(timeoutMs),
             '--command-property', 'max.partition.fetch.bytes=4194304',
             ...['print.partition=true', 'print.offset=true', 'print.headers=true', 'print.key=true',

@@ -7,7 +7,9 @@ Reads one JSON job from stdin and prints JSON lines (see test/helpers/clients/py
   {"op": "consume", "bootstrap": "h:p", "timeoutMs": N, "jobs": [{"topic": T, "count": n}]}
     -> one {"topic", "partition", "offset", "key", "value", "headers"} line per record, then
        {"topic": T, "error": "..."} for each topic that did not reach its count in time
-Consuming assigns every partition and seeks to the beginning: no consumer group.
+Consuming assigns every partition and seeks to the beginning: no consumer group. With "group": G
+it subscribes in consumer group G instead (earliest offset when G has none), and commits the
+consumed positions before it closes (leaving the group).
 """
 import base64
 import json
@@ -59,7 +61,43 @@ def produce(job):
                 producer.close(timeout=5)
 
 
+def print_record(m):
+    out({
+        'topic': m.topic, 'partition': m.partition, 'offset': m.offset,
+        'key': b64(m.key), 'value': b64(m.value),
+        'headers': [[k, v.decode('utf-8')] for k, v in (m.headers or [])],
+    })
+
+
+def consume_group(job):
+    deadline = time.time() + job['timeoutMs'] / 1000.0
+    wanted = {item['topic']: item['count'] for item in job['jobs']}
+    got = dict((t, 0) for t in wanted)
+    consumer = KafkaConsumer(
+        *sorted(wanted),
+        bootstrap_servers=[job['bootstrap']],
+        group_id=job['group'],
+        enable_auto_commit=False,
+        auto_offset_reset='earliest',
+        max_partition_fetch_bytes=4 * 1024 * 1024,
+    )
+    try:
+        while any(got[t] < wanted[t] for t in wanted) and time.time() < deadline:
+            for tp, records in consumer.poll(timeout_ms=500).items():
+                for m in records:
+                    print_record(m)
+                    got[m.topic] += 1
+        consumer.commit()
+        for topic in wanted:
+            if got[topic] < wanted[topic]:
+                out({'topic': topic, 'error': 'consumed %d of %d records before the deadline' % (got[topic], wanted[topic])})
+    finally:
+        consumer.close(autocommit=False)
+
+
 def consume(job):
+    if job.get('group'):
+        return consume_group(job)
     deadline = time.time() + job['timeoutMs'] / 1000.0
     wanted = {item['topic']: item['count'] for item in job['jobs']}
     got = dict((t, 0) for t in wanted)
@@ -92,11 +130,7 @@ def consume(job):
             batch = consumer.poll(timeout_ms=500)
             for tp, records in batch.items():
                 for m in records:
-                    out({
-                        'topic': m.topic, 'partition': m.partition, 'offset': m.offset,
-                        'key': b64(m.key), 'value': b64(m.value),
-                        'headers': [[k, v.decode('utf-8')] for k, v in (m.headers or [])],
-                    })
+                    print_record(m)
                     got[m.topic] += 1
         for topic in wanted:
             if topic not in pending and got[topic] < wanted[topic]:

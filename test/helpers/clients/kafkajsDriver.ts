@@ -1,10 +1,11 @@
 // kafkajs 2.2.4 driver, in the test's own process. kafkajs builds in gzip only (snappy, lz4 and
 // zstd need codecs registered by the application), so the matrix lists only none and gzip.
-// Consuming needs a consumer group in kafkajs: a fresh group per call, from the beginning, no commits.
+// Consuming needs a consumer group in kafkajs: a fresh group per call, from the beginning, no
+// commits; or the given group, committing the consumed positions before disconnecting.
 
 import { randomUUID } from 'node:crypto'
 import type * as KafkaJs from 'kafkajs'
-import type { ClientDriver, ConsumeJob, ConsumeOutcome, ProduceJob, ProduceOutcome } from './ClientDriver.ts'
+import type { ClientDriver, ConsumeJob, ConsumeOptions, ConsumeOutcome, ProduceJob, ProduceOutcome } from './ClientDriver.ts'
 import type { ConsumedRecord } from './records.ts'
 
 /** kafkajs log lines kept for an error message. */
@@ -60,12 +61,12 @@ export async function kafkajsDriver (moduleUrl: string): Promise<ClientDriver> {
       }
       return outcome
     },
-    async consume (bootstrap: string, jobs: readonly ConsumeJob[], timeoutMs: number): Promise<ConsumeOutcome> {
+    async consume (bootstrap: string, jobs: readonly ConsumeJob[], timeoutMs: number, options: ConsumeOptions = {}): Promise<ConsumeOutcome> {
       const outcome: ConsumeOutcome = { records: [], errors: new Map() }
       const log: string[] = []
       const wanted = new Map(jobs.map(j => [j.topic, j.count]))
       const got = new Map(jobs.map(j => [j.topic, 0]))
-      const consumer = client(bootstrap, log).consumer({ groupId: `samsa-interop-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 })
+      const consumer = client(bootstrap, log).consumer({ groupId: options.group ?? `samsa-interop-${randomUUID()}`, allowAutoTopicCreation: false, maxWaitTimeInMs: 500 })
       let done: () => void = () => {}
       const allConsumed = new Promise<void>((resolve) => { done = resolve })
       try {
@@ -89,6 +90,11 @@ export async function kafkajsDriver (moduleUrl: string): Promise<ClientDriver> {
             },
           })
           await allConsumed
+          if (options.group !== undefined) {
+            const next = new Map<string, { topic: string, partition: number, offset: string }>()
+            for (const r of outcome.records) next.set(`${r.topic}/${r.partition}`, { topic: r.topic, partition: r.partition, offset: String(r.offset + 1) })
+            await consumer.commitOffsets([...next.values()])
+          }
         })(), timeoutMs, 'consume')
       } catch (error) {
         for (const [topic, n] of wanted) {

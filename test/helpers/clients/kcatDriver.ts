@@ -3,9 +3,10 @@
 // delimiter gets a null key. `-H` headers apply to a whole run, so records go out in one run per
 // distinct header set (the test records' headers depend on the value kind only). Consuming:
 // `kcat -C -o beginning -e` per topic with a format that prints lengths before the key and value
-// bytes, so binary values come back exactly.
+// bytes, so binary values come back exactly. In a group: `kcat -G group topic` (librdkafka's
+// KafkaConsumer; offsets stored as consumed and committed when kcat closes the consumer).
 
-import type { ClientDriver, ConsumeJob, ConsumeOutcome, ProduceJob, ProduceOutcome } from './ClientDriver.ts'
+import type { ClientDriver, ConsumeJob, ConsumeOptions, ConsumeOutcome, ProduceJob, ProduceOutcome } from './ClientDriver.ts'
 import { PROCESS_GRACE_MS } from './ClientDriver.ts'
 import type { ConsumedRecord, TestRecord } from './records.ts'
 import { runProcess } from './runProcess.ts'
@@ -96,13 +97,23 @@ export function kcatDriver (kcat: string): ClientDriver {
       }))
       return outcome
     },
-    async consume (bootstrap: string, jobs: readonly ConsumeJob[], timeoutMs: number): Promise<ConsumeOutcome> {
+    async consume (bootstrap: string, jobs: readonly ConsumeJob[], timeoutMs: number, options: ConsumeOptions = {}): Promise<ConsumeOutcome> {
       const outcome: ConsumeOutcome = { records: [], errors: new Map() }
       await Promise.all(jobs.map(async (job) => {
-        const result = await runProcess(kcat, [
-          '-C', ...common(bootstrap), '-t', job.topic, '-o', 'beginning', '-e', '-c', String(job.count), '-f', CONSUME_FORMAT,
-          '-X', 'fetch.message.max.bytes=4194304',
-        ], { timeoutMs: timeoutMs + PROCESS_GRACE_MS })
+        const mode = options.group === undefined
+          ? ['-C', '-t', job.topic, '-o', 'beginning', '-e']
+          // no -e: in a group, EOF may be seen before the assignment's first fetch
+          : ['-G', options.group, '-X', 'auto.offset.reset=earliest', '-X', 'session.timeout.ms=10000']
+        let result
+        try {
+          result = await runProcess(kcat, [
+            ...mode, ...common(bootstrap), '-c', String(job.count), '-f', CONSUME_FORMAT,
+            '-X', 'fetch.message.max.bytes=4194304', ...(options.group === undefined ? [] : [job.topic]),
+          ], { timeoutMs: options.group === undefined ? timeoutMs + PROCESS_GRACE_MS : timeoutMs })
+        } catch (error) {
+          outcome.errors.set(job.topic, (error as Error).message)
+          return
+        }
         try {
           const records = parseKcatOutput(job.topic, result.stdout)
           outcome.records.push(...records)

@@ -1,9 +1,10 @@
 // @platformatic/kafka driver, in the test's own process. Producing with autocreateTopics (off by
-// default in this client); consuming in a fresh consumer group from the earliest offset, no commits.
+// default in this client); consuming in a fresh consumer group from the earliest offset, no
+// commits; or in the given group from its committed offsets, committing what was consumed.
 
 import { randomUUID } from 'node:crypto'
 import type * as Platformatic from '@platformatic/kafka'
-import type { ClientDriver, ConsumeJob, ConsumeOutcome, ProduceJob, ProduceOutcome } from './ClientDriver.ts'
+import type { ClientDriver, ConsumeJob, ConsumeOptions, ConsumeOutcome, ProduceJob, ProduceOutcome } from './ClientDriver.ts'
 
 function withDeadline<T> (promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined
@@ -45,18 +46,25 @@ export async function platformaticDriver (moduleUrl: string): Promise<ClientDriv
       }))
       return outcome
     },
-    async consume (bootstrap: string, jobs: readonly ConsumeJob[], timeoutMs: number): Promise<ConsumeOutcome> {
+    async consume (bootstrap: string, jobs: readonly ConsumeJob[], timeoutMs: number, options: ConsumeOptions = {}): Promise<ConsumeOutcome> {
       const outcome: ConsumeOutcome = { records: [], errors: new Map() }
       const wanted = new Map(jobs.map(j => [j.topic, j.count]))
       const got = new Map(jobs.map(j => [j.topic, 0]))
       const consumer = new plt.Consumer({
-        clientId: 'samsa-interop-platformatic', bootstrapBrokers: [bootstrap], groupId: `samsa-interop-${randomUUID()}`, maxWaitTime: 500,
+        clientId: 'samsa-interop-platformatic', bootstrapBrokers: [bootstrap], groupId: options.group ?? `samsa-interop-${randomUUID()}`, maxWaitTime: 500,
       })
       try {
         await withDeadline((async () => {
-          const stream = await consumer.consume({ topics: jobs.map(j => j.topic), mode: plt.MessagesStreamModes.EARLIEST, autocommit: false })
+          const stream = await consumer.consume({
+            topics: jobs.map(j => j.topic),
+            mode: options.group === undefined ? plt.MessagesStreamModes.EARLIEST : plt.MessagesStreamModes.COMMITTED,
+            fallbackMode: plt.MessagesStreamFallbackModes.EARLIEST,
+            autocommit: false,
+          })
+          const last = new Map<string, { commit: () => void | Promise<void> }>()
           try {
             for await (const message of stream) {
+              last.set(`${message.topic}/${message.partition}`, message)
               outcome.records.push({
                 topic: message.topic,
                 partition: message.partition,
@@ -68,6 +76,7 @@ export async function platformaticDriver (moduleUrl: string): Promise<ClientDriv
               got.set(message.topic, (got.get(message.topic) ?? 0) + 1)
               if ([...wanted].every(([t, n]) => (got.get(t) ?? 0) >= n)) break
             }
+            if (options.group !== undefined) for (const message of last.values()) await message.commit() // commits offset + 1
           } finally {
             await stream.close()
           }

@@ -3,7 +3,7 @@
 // process per produce or consume call, with the job as JSON on stdin and JSON lines out.
 
 import { fileURLToPath } from 'node:url'
-import type { ClientDriver, ConsumeJob, ConsumeOutcome, ProduceJob, ProduceOutcome } from './ClientDriver.ts'
+import type { ClientDriver, ConsumeJob, ConsumeOptions, ConsumeOutcome, ProduceJob, ProduceOutcome } from './ClientDriver.ts'
 import { PROCESS_GRACE_MS } from './ClientDriver.ts'
 import { fromWire, toWire, type WireConsumed } from './records.ts'
 import { runProcess } from './runProcess.ts'
@@ -38,8 +38,8 @@ export function pythonDriver (python: string, script: string): ClientDriver {
       }
       return outcome
     },
-    async consume (bootstrap: string, jobs: readonly ConsumeJob[], timeoutMs: number): Promise<ConsumeOutcome> {
-      const lines = await run(python, script, { op: 'consume', bootstrap, timeoutMs, jobs }, timeoutMs)
+    async consume (bootstrap: string, jobs: readonly ConsumeJob[], timeoutMs: number, options: ConsumeOptions = {}): Promise<ConsumeOutcome> {
+      const lines = await run(python, script, { op: 'consume', bootstrap, timeoutMs, jobs, group: options.group ?? null }, timeoutMs)
       const outcome: ConsumeOutcome = { records: [], errors: new Map() }
       for (const line of lines) {
         if (line.error !== undefined) outcome.errors.set(line.topic ?? '?', line.error)
