@@ -36,6 +36,8 @@ interface ClientRun {
   consumeOutcome: ConsumeOutcome
   /** the group scenario's outcome, when the client has that row: undefined when it worked */
   group?: Error | undefined
+  /** wall-clock ms of the codec rows and of the group scenario, printed as diagnostics */
+  took: { codecs: number, group?: number }
 }
 
 function topicFor (client: ClientId, codec: Codec, run: string): string {
@@ -107,18 +109,21 @@ export function defineRoundtripTests ({ target, rows, start }: RoundtripOptions)
       const topic = topicFor(client, codec, run)
       return { topic, codec, records: produced.get(topic) ?? [] }
     })
+    const started = Date.now()
     const produceOutcome = await driver.produce(bootstrap, jobs, DRIVER_TIMEOUT_MS)
     const consumable = jobs.filter(j => produceOutcome.get(j.topic) === undefined)
     const consumeOutcome = consumable.length === 0
       ? { records: [], errors: new Map<string, string>() }
       : await driver.consume(bootstrap, consumable.map(j => ({ topic: j.topic, count: j.records.length })), DRIVER_TIMEOUT_MS)
-    const result: ClientRun = { produced, produceOutcome, consumeOutcome }
+    const result: ClientRun = { produced, produceOutcome, consumeOutcome, took: { codecs: Date.now() - started } }
     if (rows.some(r => r.client === client && r.scenario === 'group')) {
+      const groupStarted = Date.now()
       try {
         await groupScenario(client, driver, bootstrap)
       } catch (error) {
         result.group = error as Error
       }
+      result.took.group = Date.now() - groupStarted
     }
     return result
   }
@@ -188,6 +193,7 @@ export function defineRoundtripTests ({ target, rows, start }: RoundtripOptions)
           const result = await runs.get(row.client)
           assert.ok(result !== undefined, `no run for ${row.client}`)
           const topic = topicFor(row.client, codec, run)
+          t.diagnostic(`${row.client}: all codec rows took ${result.took.codecs} ms`)
           const produceError = result.produceOutcome.get(topic)
           if (produceError !== undefined) assert.fail(`${row.client} could not produce with ${codec}: ${produceError}`)
           const consumeError = result.consumeOutcome.errors.get(topic)
@@ -201,6 +207,7 @@ export function defineRoundtripTests ({ target, rows, start }: RoundtripOptions)
         } else if (row.scenario === 'group') {
           const result = await runs.get(row.client)
           assert.ok(result !== undefined, `no run for ${row.client}`)
+          t.diagnostic(`${row.client}: the group scenario took ${result.took.group} ms`)
           if (result.group !== undefined) throw result.group
         } else {
           assert.fail(`scenario ${row.scenario} is not a roundtrip, group or topics scenario`)
