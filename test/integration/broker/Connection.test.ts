@@ -9,14 +9,24 @@ import { encodeRequest } from '../../../src/protocol/RequestHeader.ts'
 import { KafkaTestClient } from '../../helpers/KafkaTestClient.ts'
 import { startTestBroker } from '../../helpers/broker.ts'
 
-/** Sends raw bytes on a fresh socket and resolves once the broker closes it. */
+const CLOSE_DEADLINE_MS = 10_000
+
+/** Sends raw bytes on a fresh socket; resolves once the broker closes it, fails if it never does. */
 function closedBy (port: number, bytes: Buffer): Promise<void> {
-  return new Promise(resolve => {
+  return new Promise((resolve, reject) => {
     const s = connect(port, '127.0.0.1', () => s.write(bytes))
+    const timer = setTimeout(() => { s.destroy(); reject(new Error(`broker did not close the connection after ${bytes.toString('hex').slice(0, 40)}`)) }, CLOSE_DEADLINE_MS)
     s.on('data', () => {})
     s.on('error', () => {})
-    s.on('close', () => resolve())
+    s.on('close', () => { clearTimeout(timer); resolve() })
   })
+}
+
+/** A request frame for an API key Kafka does not define (unserved by construction). */
+function unknownApiFrame (): Buffer {
+  const frame = encodeRequest(ApiVersions, 0, 1, 'x', {})
+  frame.writeInt16BE(9999, 4)
+  return frame
 }
 
 test('ApiVersions answers every version 0-4 and lists itself', async t => {
@@ -60,10 +70,11 @@ test('pipelined requests are answered in order', async t => {
   for (const r of all) assert.equal(r.errorCode, 0)
 })
 
-test('an unserved API closes that connection only; a bad frame size too; others keep working', async t => {
+test('an unknown API or version closes that connection only; a bad frame size too; others keep working', async t => {
   const { broker } = await startTestBroker(t, { 'socket.request.max.bytes': 1000 })
   await using good = await KafkaTestClient.connect('127.0.0.1', broker.port)
-  await closedBy(broker.port, encodeRequest(Heartbeat, 0, 1, 'x', { groupId: 'g', memberId: 'm' }))
+  await closedBy(broker.port, unknownApiFrame())
+  await closedBy(broker.port, encodeRequest(Heartbeat, 0, 1, 'x', { groupId: 'g', memberId: 'm' }).fill(0x7f, 6, 8)) // a version no handler serves
   const huge = Buffer.alloc(8)
   huge.writeInt32BE(2000, 0) // larger than socket.request.max.bytes: closed before buffering
   await closedBy(broker.port, huge)
