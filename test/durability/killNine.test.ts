@@ -14,8 +14,10 @@
 //   JSON line per acknowledged record with its offset, against the same kind of broker child.
 //
 // Kill moments come from a seeded PRNG; the seed is printed (test diagnostic) and
-// SAMSA_DURABILITY_SEED=<seed> replays the same kill schedule. No sleeps: the only timer is the
-// random delay before a kill, which picks the moment, not a wait for something to happen.
+// SAMSA_DURABILITY_SEED=<seed> replays the same kill schedule. Some restarts are themselves
+// killed at a random moment of start-up (often in the middle of recovery), so recovery must be
+// safe to interrupt. No sleeps: the only timers are the random delays before kills, which pick
+// the moment, not waits for something to happen.
 
 import assert from 'node:assert/strict'
 import type { ChildProcess } from 'node:child_process'
@@ -40,6 +42,10 @@ const SEGMENT_BYTES = 32 * 1024
 const KILL_AFTER_ACKED_RECORDS: readonly [number, number] = [1, 400]
 /** ...and then after a further random delay, in ms: the moment is random, not awaited. */
 const KILL_EXTRA_DELAY_MS: readonly [number, number] = [0, 15]
+/** Share of cycles whose restart is itself killed, at a random moment of start-up (often mid-recovery). */
+const KILL_DURING_START_SHARE = 0.3
+/** That kill comes this long after the spawn, in ms (a start takes about half a second here). */
+const KILL_DURING_START_DELAY_MS: readonly [number, number] = [0, 600]
 
 function connect (broker: BrokerProcess): Promise<KafkaTestClient> {
   return KafkaTestClient.connect(broker.host, broker.port, { clientId: 'durability-verifier' })
@@ -61,6 +67,8 @@ async function nodeVerifierRun (t: TestContext, overrides: Record<string, string
   let killsWithRequestsInFlight = 0
   let requestsInFlightAtKills = 0
   let recordsReadBack = 0
+  let killsDuringStart = 0
+  let truncations = 0
   for (let cycle = 1; cycle <= NODE_CYCLES; cycle++) {
     const target = v.ackedRecords + randInt(killRand, ...KILL_AFTER_ACKED_RECORDS)
     const delayMs = randInt(killRand, ...KILL_EXTRA_DELAY_MS)
@@ -84,9 +92,20 @@ async function nodeVerifierRun (t: TestContext, overrides: Record<string, string
     assert.equal(broker.exitStatus?.signal, 'SIGKILL')
     await client.close()
 
+    let startKill = ''
+    if (killRand() < KILL_DURING_START_SHARE) {
+      // kill -9 the restart itself, wherever it has got to (loading, recovering, or already serving)
+      const startDelay = randInt(killRand, ...KILL_DURING_START_DELAY_MS)
+      const starting = broker.restart().then(() => 'ready', () => 'killed before ready')
+      await new Promise(resolve => setTimeout(resolve, startDelay))
+      if (broker.running) await broker.kill9()
+      startKill = `, restart killed after ${startDelay} ms (${await starting})`
+      killsDuringStart++
+    }
     await broker.restart()
+    truncations += broker.logLines().filter(l => /recovery truncated/.test(l.msg ?? '')).length
     client = await connect(broker)
-    const when = `seed ${seed}, after kill ${cycle} (kill after ${target} acknowledged records + ${delayMs} ms)`
+    const when = `seed ${seed}, after kill ${cycle} (kill after ${target} acknowledged records + ${delayMs} ms${startKill})`
     const logEnd = v.check(await readPartition(client, topic, 0, 0n), when)
     recordsReadBack += logEnd
     const latest = await listOffset(client, topic, 0, -1n)
@@ -110,7 +129,8 @@ async function nodeVerifierRun (t: TestContext, overrides: Record<string, string
   assert.equal(v.check(await readPartition(client, topic, 0, 0n), `seed ${seed}, after a clean restart`), v.nextSequence)
 
   assert.equal(killsWithRequestsInFlight, NODE_CYCLES, 'every kill should find produce requests in flight')
-  t.diagnostic(`${NODE_CYCLES} kills (${requestsInFlightAtKills} requests in flight in all), ${v.nextSequence} records all acknowledged and ` +
+  t.diagnostic(`${NODE_CYCLES} kills (${requestsInFlightAtKills} requests in flight in all) and ${killsDuringStart} more during restarts; ` +
+    `${truncations} restarts truncated a torn tail; ${v.nextSequence} records all acknowledged and ` +
     `verified; ${recordsReadBack} records read back over the restarts; ${v.retriedBatches} batches resent, ` +
     `${v.retriedBatchesAlreadyWritten} of them already in the log (answered as duplicates with their original offsets); ` +
     `${v.unackedRecordsSurvived} unacknowledged records survived kills`)
