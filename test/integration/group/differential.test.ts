@@ -64,7 +64,7 @@ async function converse (port: number): Promise<Entry[]> {
   const protocols = [{ name: 'range', metadata: subscription(['events']) }]
   const join = async (v: number, body: { groupId: string, memberId?: string, sessionTimeoutMs?: number, groupInstanceId?: string | null, protocolType?: string, protocols?: typeof protocols }): Promise<JoinGroupResponse> => {
     return await c.request(JoinGroup, v, {
-      groupId: body.groupId, sessionTimeoutMs: body.sessionTimeoutMs ?? 30_000, rebalanceTimeoutMs: 30_000, memberId: body.memberId ?? '',
+      groupId: body.groupId, sessionTimeoutMs: body.sessionTimeoutMs ?? 120_000, rebalanceTimeoutMs: 30_000, memberId: body.memberId ?? '',
       groupInstanceId: body.groupInstanceId ?? null, protocolType: body.protocolType ?? 'consumer', protocols: body.protocols ?? protocols,
     })
   }

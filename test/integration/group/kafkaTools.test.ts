@@ -24,7 +24,8 @@ test('Kafka\'s formatters read __consumer_offsets and kafka-consumer-groups mana
     const r = await c.request(Produce, 7, { acks: -1, timeoutMs: 10_000, topicData: [{ name: 'events', partitionData: [{ index: p, records }] }] })
     assert.equal(r.responses[0]?.partitionResponses[0]?.errorCode, 0)
   }
-  const j = await joinGroup(c, 9, 'printers', { topics: ['events'] })
+  // The member never heartbeats: its session must outlast the tools' JVMs, however slow the machine.
+  const j = await joinGroup(c, 9, 'printers', { topics: ['events'], sessionTimeoutMs: 600_000 })
   await syncGroup(c, 5, 'printers', j, [{ memberId: j.memberId, assignment: assignment('events', [0, 1]) }])
   const committed = await c.request(OffsetCommit, 9, {
     groupId: 'printers', generationIdOrMemberEpoch: 1, memberId: j.memberId,
@@ -43,7 +44,7 @@ test('Kafka\'s formatters read __consumer_offsets and kafka-consumer-groups mana
     '--formatter', 'org.apache.kafka.tools.consumer.GroupMetadataMessageFormatter')
   assert.match(groups, /\{"key":\{"type":2,"data":\{"group":"printers"\}\},"value":\{"version":3,"data":\{"protocolType":"","generation":0,"protocol":null,"leader":null,/)
   assert.ok(groups.includes(`"generation":1,"protocol":"range","leader":"${j.memberId}"`), groups)
-  assert.ok(groups.includes(`"members":[{"memberId":"${j.memberId}","groupInstanceId":null,"clientId":"samsa-test","clientHost":"/127.0.0.1","rebalanceTimeout":30000,"sessionTimeout":10000,`), groups)
+  assert.ok(groups.includes(`"members":[{"memberId":"${j.memberId}","groupInstanceId":null,"clientId":"samsa-test","clientHost":"/127.0.0.1","rebalanceTimeout":30000,"sessionTimeout":600000,`), groups)
 
   const described = await tool('kafka-consumer-groups', '--describe', '--group', 'printers')
   const rows = described.split('\n').map(l => l.trim().split(/\s+/)).filter(r => r[0] === 'printers')

@@ -66,7 +66,8 @@ export async function joinGroup (c: KafkaTestClient, v: number, groupId: string,
 } = {}): Promise<Joined> {
   const body = {
     groupId,
-    sessionTimeoutMs: opts.sessionTimeoutMs ?? 10_000,
+    // Long enough that a member a test does not heartbeat for stays, however loaded the machine.
+    sessionTimeoutMs: opts.sessionTimeoutMs ?? 120_000,
     rebalanceTimeoutMs: 30_000,
     memberId: opts.memberId ?? '',
     groupInstanceId: opts.groupInstanceId ?? null,
