@@ -67,6 +67,8 @@ export class GroupCoordinator {
   private readonly partitionStates: PartitionState[]
   /** The end of each partition's chain of appends: every append starts after the previous one. */
   private readonly tails: Array<Promise<void>>
+  /** Bumped each time a partition's in-memory state is dropped; writes made before are refused. */
+  private readonly partitionEpochs: number[]
   private active = false
   /** Partition loads under way, so close() can wait for them to stop. */
   private readonly loads = new Set<Promise<void>>()
@@ -82,6 +84,7 @@ export class GroupCoordinator {
     this.offsetManager = new OffsetMetadataManager({ config: this.config, now: this.clock.now, groups: this.groupManager, logger: this.logger })
     this.partitionStates = new Array<PartitionState>(this.config.numPartitions).fill('loading')
     this.tails = Array.from({ length: this.config.numPartitions }, () => Promise.resolve())
+    this.partitionEpochs = new Array<number>(this.config.numPartitions).fill(0)
   }
 
   partitionFor (groupId: string): number { return partitionFor(groupId, this.config.numPartitions) }
@@ -189,13 +192,18 @@ export class GroupCoordinator {
 
   private append (partition: number, records: readonly CoordinatorRecord[]): Promise<void> {
     const serialized = records.map(encodeCoordinatorRecord)
-    const write = (this.tails[partition] as Promise<void>).then(() => this.log.append(partition, serialized))
+    const epoch = this.partitionEpochs[partition]
+    const write = (this.tails[partition] as Promise<void>).then(() => {
+      // Records made from state that was since dropped (an earlier write failed) must not be written.
+      if (this.partitionEpochs[partition] !== epoch) throw new KafkaError(ErrorCode.NOT_COORDINATOR)
+      return this.log.append(partition, serialized)
+    })
     this.tails[partition] = write.then(() => {}, (err: unknown) => this.onAppendFailure(partition, err))
     return write
   }
 
   private onAppendFailure (partition: number, err: unknown): void {
-    if (!this.active) return
+    if (!this.active || this.partitionStates[partition] !== 'loaded') return
     this.logger.error({ err, partition }, 'could not write to __consumer_offsets; reloading the partition')
     this.unloadPartition(partition)
     this.loadPartition(partition).catch(() => {})
@@ -203,6 +211,7 @@ export class GroupCoordinator {
 
   private unloadPartition (partition: number): void {
     this.partitionStates[partition] = 'loading'
+    this.partitionEpochs[partition] = (this.partitionEpochs[partition] ?? 0) + 1
     const groupIds = new Set([...this.groupManager.groups.keys(), ...this.offsetManager.groupIds()].filter(g => this.partitionFor(g) === partition))
     this.groupManager.unload(groupIds)
     this.offsetManager.unload(groupIds)

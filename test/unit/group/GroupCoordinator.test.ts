@@ -92,6 +92,18 @@ test('a failed write answers with NOT_COORDINATOR and reloads the partition from
   assert.deepEqual(await commitOne(h, 'g', 2n), [{ name: 't', partitions: [{ partitionIndex: 0, errorCode: ErrorCode.NOT_COORDINATOR }] }])
   assert.equal(await offsetOf(h, 'g'), 1n, 'the unwritten commit is gone after the reload')
 
+  // Writes queued behind the failed one were made from the dropped state: they are not written.
+  h.log.hold()
+  h.log.failNextAppend = ErrorCode.KAFKA_STORAGE_ERROR
+  const failing = commitOne(h, 'g', 3n)
+  const queued = commitOne(h, 'g', 4n)
+  h.log.release()
+  assert.equal((await failing)[0]?.partitions[0]?.errorCode, ErrorCode.NOT_COORDINATOR)
+  assert.equal((await queued)[0]?.partitions[0]?.errorCode, ErrorCode.NOT_COORDINATOR)
+  await flush()
+  assert.equal(await offsetOf(h, 'g'), 1n)
+  assert.deepEqual(h.log.records().map(r => r.type === 'offsetCommit' ? r.value?.offset : undefined), [1n])
+
   // A leader's assignment that cannot be written: the members are told, and the group is as the log says.
   const a = await joinNew(h, 'x')
   h.clock.advance(0)
