@@ -5,7 +5,9 @@
 //   1. spawn the broker; cold start = spawn -> first produce acknowledged (acks=1), via a small
 //      raw-protocol client that retries every 5 ms (ApiVersions, CreateTopics, Produce);
 //   2. idle a few seconds, read the broker's RSS (VmRSS of its pid; for Kafka, the JVM);
-//   3. kafka-producer-perf-test, unthrottled: 1 KiB records acks=1 into 1 partition and into 6,
+//   3. warm-up (unreported): 1 KiB records produced and consumed, so both runtimes have compiled
+//      their hot paths before the measured runs (cold start is measured separately, in step 1);
+//      then kafka-producer-perf-test, unthrottled: 1 KiB records acks=1 into 1 partition and into 6,
 //      100 B records acks=1, 1 KiB records acks=all;
 //   4. kafka-consumer-perf-test reads the 1 KiB and the 100 B topics back from the start;
 //   5. kafka-producer-perf-test throttled to a moderate rate, for latency percentiles after a
@@ -39,6 +41,8 @@ interface Sizes {
   latencyRecords: number
   latencyWarmup: number
   latencyRate: number
+  /** 1 KiB records produced and consumed, unreported, before the measured runs (JIT warm-up for both) */
+  warmupRecords: number
   idleMs: number
 }
 
@@ -50,6 +54,7 @@ const FULL: Sizes = {
   latencyRecords: 300_000,
   latencyWarmup: 20_000,
   latencyRate: 20_000,
+  warmupRecords: 100_000,
   idleMs: 5_000,
 }
 
@@ -61,6 +66,7 @@ const QUICK: Sizes = {
   latencyRecords: 40_000,
   latencyWarmup: 5_000,
   latencyRate: 20_000,
+  warmupRecords: 10_000,
   idleMs: 1_000,
 }
 
@@ -119,7 +125,11 @@ async function runBroker (kind: BrokerKind, rep: number, sizes: Sizes, chosen: S
       { name: `bench-100b-${tag}`, partitions: 1 },
       { name: `bench-1k-all-${tag}`, partitions: 1 },
       { name: `bench-latency-${tag}`, partitions: 1 },
+      { name: `bench-warmup-${tag}`, partitions: 1 },
     ])
+    // Warm-up, unreported: both runtimes compile their hot paths (JIT) before the clock matters.
+    await producerPerf({ bootstrap: broker.bootstrap, topic: `bench-warmup-${tag}`, records: sizes.warmupRecords, recordSize: 1024, throughput: -1, acks: '1', kafka })
+    await consumerPerf({ bootstrap: broker.bootstrap, topic: `bench-warmup-${tag}`, records: sizes.warmupRecords, group: `bench-warmup-${tag}`, kafka })
     const produce = async (scenario: Scenario, topic: string, records: number, recordSize: number, acks: '1' | 'all'): Promise<void> => {
       if (!chosen.has(scenario)) return
       const { value, cpuMs } = await withCpu(broker, () => producerPerf({ bootstrap: broker.bootstrap, topic, records, recordSize, throughput: -1, acks, kafka }))
@@ -218,10 +228,11 @@ async function run (options: BenchOptions): Promise<BenchResult> {
       durability: 'no fsync per message on either broker (log.flush.interval.messages = Long.MAX_VALUE, the default of both)',
       producer: 'kafka-producer-perf-test, client defaults (batch.size 16384, linger.ms 5, compression none, idempotence on for acks=all), only acks set; --throughput -1 except latency-1k',
       consumer: 'kafka-consumer-perf-test, client defaults (fetch.max.bytes 50 MiB, max.partition.fetch.bytes 1 MiB), classic group; records/s and MB/s are its fetch.* figures (group join excluded)',
+      warmup: 'per broker start, before the measured runs: warmupRecords x 1 KiB produced (acks=1) and consumed in a group, unreported',
       topics: 'created over the protocol before the runs: 1 partition each, 6 for produce-1k-p6; replication factor 1',
       perfToolJvm: '-Xmx512m (test/helpers/kafkaTools.ts), same JVM for both brokers',
       coldStart: 'spawn -> ApiVersions answered (ready) and -> first Produce acks=1 acknowledged (first produce), CreateTopics included; raw client retrying every 5 ms',
-      rss: 'VmRSS of the broker pid after 5 s idle; peak = VmHWM',
+      rss: 'VmRSS of the broker pid after idleMs idle; peak = VmHWM',
     },
     rows,
     notes,
