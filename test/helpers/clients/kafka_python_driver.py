@@ -42,6 +42,7 @@ def produce(job):
                 compression_type=None if item['codec'] == 'none' else item['codec'],
                 acks='all',
                 retries=5,  # 2.0.2 defaults to 0: a fresh auto-created topic may answer NOT_LEADER once
+                max_in_flight_requests_per_connection=1,  # with retries, more in flight could reorder records
                 linger_ms=5,
                 max_block_ms=int(job['timeoutMs']),
                 request_timeout_ms=int(job['timeoutMs']),
