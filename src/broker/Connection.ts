@@ -133,10 +133,16 @@ export class Connection {
         const frame = this.frames.shift()
         if (frame === undefined) break
         await this.broker.requestChannel.acquire()
-        try {
-          await this.handleFrame(frame)
-        } finally {
+        const slot = { held: true }
+        const release = (): void => {
+          if (!slot.held) return
+          slot.held = false
           this.broker.requestChannel.release()
+        }
+        try {
+          await this.handleFrame(frame, release)
+        } finally {
+          release()
         }
       }
     } catch (err) {
@@ -148,7 +154,7 @@ export class Connection {
     if (!this.closed) this.socket.resume()
   }
 
-  private async handleFrame (frame: Buffer): Promise<void> {
+  private async handleFrame (frame: Buffer, releaseSlot: () => void): Promise<void> {
     let apiKey: number, apiVersion: number, correlationId: number
     try {
       ({ apiKey, apiVersion, correlationId } = peekRequestHeader(frame))
@@ -181,7 +187,14 @@ export class Connection {
       return
     }
     this.requests++
-    const ctx: RequestContext = { broker: this.broker, header, apiVersion, clientAddress: this.address, logger: this.logger }
+    const ctx: RequestContext = {
+      broker: this.broker,
+      header,
+      apiVersion,
+      clientAddress: this.address,
+      logger: this.logger,
+      parked: <T>(wait: Promise<T>): Promise<T> => { releaseSlot(); return wait },
+    }
     let response
     try {
       response = await handler.handle(body, ctx)

@@ -9,8 +9,8 @@
 // The caller then reads again and answers. Nothing is read or decoded here: appends report their
 // byte counts, which is all a parked fetch needs to decide whether to wake.
 //
-// Bounds: at most `maxParked` fetches wait at once (MAX_PARKED_FETCHES, lower when
-// queued.max.requests is small, since a parked fetch holds a request slot). When full, park()
+// Bounds: at most `maxParked` fetches wait at once (MAX_PARKED_FETCHES; a parked fetch gives its
+// queued.max.requests slot back while it waits). When full, park()
 // resolves at once with 'full' and the caller answers with what it has, as Kafka answers a fetch it
 // cannot delay. Each parked fetch holds one timer and one entry per partition it watches.
 

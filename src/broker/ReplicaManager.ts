@@ -113,8 +113,9 @@ export class ReplicaManager {
     this.config = config
     this.metadata = metadata
     this.logger = logger.child({ component: 'ReplicaManager' })
-    // A parked fetch holds one of queued.max.requests' slots: leave at least half for other requests.
-    this.purgatory = new DelayedFetchPurgatory(Math.min(MAX_PARKED_FETCHES, Math.max(1, Math.floor(config.int('queued.max.requests') / 2))))
+    // A parked fetch gives its queued.max.requests slot back (RequestContext.parked); parked
+    // fetches are bounded by MAX_PARKED_FETCHES alone.
+    this.purgatory = new DelayedFetchPurgatory(MAX_PARKED_FETCHES)
     this.fetchSessions = new FetchSessionCache(config.int('max.incremental.fetch.session.cache.slots'))
   }
 

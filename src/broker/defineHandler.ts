@@ -16,6 +16,12 @@ export interface RequestContext {
   /** The client's address, as ip:port. */
   readonly clientAddress: string
   readonly logger: Logger
+  /**
+   * Wraps a wait on an outside event (a long-polling fetch, a rebalance) and gives this request's
+   * queued.max.requests slot back while it waits: parked requests are bounded by their own limits
+   * (MAX_PARKED_FETCHES, group.max.size), and must not starve requests that could proceed.
+   */
+  readonly parked: <T>(wait: Promise<T>) => Promise<T>
 }
 
 export interface Handler<Req extends Fields = Fields, Res extends Fields = Fields> {

@@ -54,7 +54,7 @@ interface PartitionRead extends FetchPartitionOutcome {
 
 export const handleFetch = defineHandler(Fetch, {
   versions: '0-17',
-  async handle (req, { broker, apiVersion }) {
+  async handle (req, { broker, apiVersion, parked }) {
     const rm = broker.replicaManager
     const usesTopicIds = apiVersion >= FIRST_TOPIC_ID_VERSION
     const requested: FetchPartitionRequest[] = []
@@ -80,7 +80,7 @@ export const handleFetch = defineHandler(Fetch, {
     if (req.maxWaitMs > 0 && parts.length > 0 && reads.bytes < req.minBytes && !reads.failed) {
       const keys: string[] = []
       for (const p of resolved) if (typeof p === 'object') keys.push(p.key)
-      const reason = await rm.purgatory.park(keys, req.minBytes - reads.bytes, req.maxWaitMs)
+      const reason = await parked(rm.purgatory.park(keys, req.minBytes - reads.bytes, req.maxWaitMs))
       if (reason !== 'full' && reason !== 'shutdown') {
         resolved = parts.map(p => resolvePartition(broker, usesTopicIds, p)) // a topic may have gone meanwhile
         reads = await readPartitions(parts, resolved, maxBytes, softLimit, isolationLevel)

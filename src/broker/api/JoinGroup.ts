@@ -35,8 +35,9 @@ function respond (r: JoinGroupResult, apiVersion: number): ResponseInput<typeof 
 
 export const handleJoinGroup = defineHandler(JoinGroup, {
   versions: '0-9',
-  async handle (req, { broker, apiVersion, header, clientAddress }) {
-    const r = await broker.groupCoordinator.joinGroup(
+  async handle (req, { broker, apiVersion, header, clientAddress, parked }) {
+    // The answer waits for the rebalance to complete: park it (bounded by group.max.size).
+    const r = await parked(broker.groupCoordinator.joinGroup(
       { clientId: header.clientId, clientHost: clientHost(clientAddress), apiVersion },
       {
         groupId: req.groupId,
@@ -47,7 +48,7 @@ export const handleJoinGroup = defineHandler(JoinGroup, {
         protocolType: req.protocolType,
         protocols: req.protocols,
         reason: req.reason,
-      })
+      }))
     return respond(r, apiVersion)
   },
   errorResponse: (_req, code) => ({

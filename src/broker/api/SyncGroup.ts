@@ -11,11 +11,12 @@ import { clientHost } from './JoinGroup.ts'
 
 export const handleSyncGroup = defineHandler(SyncGroup, {
   versions: '0-5',
-  async handle (req, { broker, apiVersion, header, clientAddress }) {
+  async handle (req, { broker, apiVersion, header, clientAddress, parked }) {
     if (apiVersion >= 5 && (req.protocolType === null || req.protocolName === null)) {
       return { throttleTimeMs: 0, errorCode: ErrorCode.INCONSISTENT_GROUP_PROTOCOL, assignment: Buffer.alloc(0) }
     }
-    const r = await broker.groupCoordinator.syncGroup(
+    // Followers wait for the leader's assignment: park (bounded by group.max.size).
+    const r = await parked(broker.groupCoordinator.syncGroup(
       { clientId: header.clientId, clientHost: clientHost(clientAddress), apiVersion },
       {
         groupId: req.groupId,
@@ -25,7 +26,7 @@ export const handleSyncGroup = defineHandler(SyncGroup, {
         protocolType: req.protocolType,
         protocolName: req.protocolName,
         assignments: req.assignments,
-      })
+      }))
     return { throttleTimeMs: 0, errorCode: r.errorCode, protocolType: r.protocolType, protocolName: r.protocolName, assignment: r.assignment }
   },
   errorResponse: (_req, code) => ({ throttleTimeMs: 0, errorCode: code, assignment: Buffer.alloc(0) }),

@@ -331,3 +331,17 @@ test('pipelined produce and fetch on one connection are answered in order', asyn
   const f = await fetchOne(c, 12, 'pipe', 0, 0n)
   assert.equal(valuesIn(f.records).length, 20)
 })
+
+test('a parked fetch gives its queued.max.requests slot back: other requests proceed while it waits', async t => {
+  const { broker } = await startTestBroker(t, { 'queued.max.requests': 1 })
+  await createTopic(broker, 'slot', 1)
+  await using waiting = await KafkaTestClient.connect('127.0.0.1', broker.port)
+  await using other = await KafkaTestClient.connect('127.0.0.1', broker.port)
+  const parked = fetchOne(waiting, 12, 'slot', 0, 0n, { maxWaitMs: 60_000 })
+  await eventually('the fetch is parked', () => broker.replicaManager.purgatory.size === 1)
+  // With the only slot held by the parked fetch, this produce could never run.
+  const p = await produce(other, 9, 'slot', 0, batchOf(['wake']))
+  assert.equal(p.errorCode, ErrorCode.NONE)
+  const f = await parked
+  assert.deepEqual(valuesIn(f.records), ['wake'])
+})
