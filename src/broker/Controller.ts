@@ -359,6 +359,8 @@ export class Controller {
       // The topic is gone from the metadata; its directories are left behind.
       this.logger.error({ err, topic: topic.name }, 'could not remove the logs of a deleted topic')
     }
+    // Committed offsets of a deleted topic go too, as in Kafka (tombstones in __consumer_offsets).
+    await this.broker.groupCoordinator.onPartitionsDeleted(topic.name, null)
     this.logger.info({ topic: topic.name, topicId: topic.topicId }, 'topic deleted')
   }
 

@@ -305,3 +305,31 @@ test('closing the broker answers a parked JoinGroup with NOT_COORDINATOR', async
   const r = await parked
   assert.equal(r.errorCode, ErrorCode.NOT_COORDINATOR)
 })
+
+test('deleting a topic removes the offsets committed for it, and a restart does not bring them back', async t => {
+  const dir = await mkdtemp(join(tmpdir(), 'samsa-group-del-'))
+  const config = { listeners: 'PLAINTEXT://127.0.0.1:0', 'log.dirs': dir, 'group.initial.rebalance.delay.ms': 0 }
+  let broker: Broker = await startBroker({ config, logger: testLogger() })
+  t.after(async () => { await broker.close(); await rm(dir, { recursive: true, force: true }) })
+  await createTopic(broker, 'gone', 1)
+  await createTopic(broker, 'kept', 1)
+  {
+    await using c = await connect(broker.port)
+    const commit = await c.request(OffsetCommit, 2, {
+      groupId: 'g-del', generationIdOrMemberEpoch: -1, memberId: '', retentionTimeMs: -1n,
+      topics: ['gone', 'kept'].map(name => ({ name, partitions: [{ partitionIndex: 0, committedOffset: 7n, committedMetadata: null }] })),
+    })
+    assert.deepEqual(commit.topics.map(x => x.partitions[0]?.errorCode), [0, 0])
+    await broker.controller.deleteTopics([{ name: 'gone', topicId: 'AAAAAAAAAAAAAAAAAAAAAA' }], 5)
+  }
+  const fetchBoth = async (): Promise<bigint[]> => {
+    await using c = await connect(broker.port)
+    const f = await c.request(OffsetFetch, 1, { groupId: 'g-del', topics: [{ name: 'gone', partitionIndexes: [0] }, { name: 'kept', partitionIndexes: [0] }] })
+    return f.topics.map(x => x.partitions[0]?.committedOffset ?? -99n)
+  }
+  assert.deepEqual(await fetchBoth(), [-1n, 7n])
+  await broker.close()
+  broker = await startBroker({ config, logger: testLogger() })
+  await eventually('offsets loaded after restart', async () => (await fetchBoth())[1] === 7n ? true : undefined)
+  assert.deepEqual(await fetchBoth(), [-1n, 7n])
+})
