@@ -8,8 +8,11 @@ import { GROUP_METADATA_TOPIC_NAME } from '../group/CoordinatorLog.ts'
 import { GroupCoordinator } from '../group/GroupCoordinator.ts'
 import { groupCoordinatorConfig } from '../group/GroupCoordinatorConfig.ts'
 import { type Logger, nullLogger } from '../Logger.ts'
+import { BrokerMetrics } from '../metrics/BrokerMetrics.ts'
+import { MetricsServer } from '../metrics/MetricsServer.ts'
 import { ProducerIdManager } from '../txn/ProducerIdManager.ts'
 import { Controller } from './Controller.ts'
+import { allHandlers } from './apiRegistry.ts'
 import { MetadataCache } from './MetadataCache.ts'
 import { ReplicaManager } from './ReplicaManager.ts'
 import { RequestChannel } from './RequestChannel.ts'
@@ -36,7 +39,10 @@ export class Broker {
   readonly producerIdManager: ProducerIdManager
   /** Classic consumer groups and committed offsets, kept in __consumer_offsets. */
   readonly groupCoordinator: GroupCoordinator
+  /** Request, topic, log and group metrics under Kafka's names, served at /metrics (samsa.metrics.port). */
+  readonly metrics: BrokerMetrics
   private readonly socketServer: SocketServer
+  private metricsServer: MetricsServer | null = null
   private bound: BoundListener[] = []
   private closing: Promise<void> | undefined
 
@@ -57,6 +63,8 @@ export class Broker {
       logger: this.logger,
     })
     this.socketServer = new SocketServer(this, this.config, this.logger)
+    this.metrics = new BrokerMetrics(allHandlers().map(h => ({ key: h.api.key, name: h.api.name })))
+    this.metrics.attach(this)
   }
 
   async start (): Promise<this> {
@@ -65,8 +73,23 @@ export class Broker {
     this.groupCoordinator.startup().catch((err: unknown) => this.logger.error({ err }, 'group coordinator failed to start'))
     this.bound = await this.socketServer.listen(parseListeners(this.config.list('listeners')))
     for (const l of this.bound) this.logger.info({ listener: l.name, host: l.host, port: l.boundPort }, 'listening')
+    try {
+      const metricsPort = this.config.int('samsa.metrics.port')
+      if (metricsPort >= 0) {
+        const server = new MetricsServer(this.metrics.registry, this.logger)
+        this.metricsServer = server
+        await server.listen(this.bound[0]?.host ?? '', metricsPort)
+        this.logger.info({ host: this.advertised.host, port: server.port }, 'metrics at /metrics')
+      }
+    } catch (err) {
+      await this.close() // a port in use: stop what started rather than leave a half-open broker
+      throw err
+    }
     return this
   }
+
+  /** The bound port of /metrics, or -1 when samsa.metrics.port is -1. */
+  get metricsPort (): number { return this.metricsServer?.port ?? -1 }
 
   /** The first listener's bound address. */
   get host (): string { return (this.bound[0]?.host ?? '') === '' ? '0.0.0.0' : (this.bound[0] as BoundListener).host }
@@ -87,6 +110,7 @@ export class Broker {
 
   close (): Promise<void> {
     this.closing ??= (async () => {
+      await this.metricsServer?.close()
       await this.groupCoordinator.close()
       await this.socketServer.close()
       await this.replicaManager.close()

@@ -155,6 +155,7 @@ export class Connection {
   }
 
   private async handleFrame (frame: Buffer, releaseSlot: () => void): Promise<void> {
+    const started = performance.now()
     let apiKey: number, apiVersion: number, correlationId: number
     try {
       ({ apiKey, apiVersion, correlationId } = peekRequestHeader(frame))
@@ -187,6 +188,11 @@ export class Connection {
       return
     }
     this.requests++
+    const metrics = this.broker.metrics.request(apiKey)
+    if (metrics !== undefined) {
+      metrics.requests.inc()
+      metrics.requestBytes.inc(frame.length + 4)
+    }
     const ctx: RequestContext = {
       broker: this.broker,
       header,
@@ -208,7 +214,12 @@ export class Connection {
         return
       }
     }
-    if (response === NO_RESPONSE || this.closed) return
+    if (apiKey === ApiKey.Produce) this.broker.metrics.onProduce(body, response === NO_RESPONSE ? null : response)
+    else if (apiKey === ApiKey.Fetch && response !== NO_RESPONSE) this.broker.metrics.onFetch(response)
+    if (response === NO_RESPONSE || this.closed) {
+      metrics?.totalTimeMs.observe(performance.now() - started)
+      return
+    }
     let chunks: Buffer[]
     try {
       chunks = encodeResponse(api, apiVersion, correlationId, response)
@@ -217,16 +228,24 @@ export class Connection {
       this.close()
       return
     }
-    await this.writeChunks(chunks)
+    const bytes = await this.writeChunks(chunks)
+    if (metrics !== undefined) {
+      metrics.responseBytes.inc(bytes)
+      metrics.totalTimeMs.observe(performance.now() - started)
+    }
   }
 
-  /** Writes a response's chunks in one go (writev through cork) and waits for 'drain' if needed. */
-  private async writeChunks (chunks: Buffer[]): Promise<void> {
-    if (this.closed) return
+  /**
+   * Writes a response's chunks in one go (writev through cork) and waits for 'drain' if needed.
+   * Returns the bytes written.
+   */
+  private async writeChunks (chunks: Buffer[]): Promise<number> {
+    if (this.closed) return 0
     const s = this.socket
     s.cork()
     let ok = true
-    for (const c of chunks) ok = s.write(c)
+    let bytes = 0
+    for (const c of chunks) { ok = s.write(c); bytes += c.length }
     s.uncork()
     if (!ok && !this.closed) {
       await new Promise<void>(resolve => {
@@ -235,6 +254,7 @@ export class Connection {
         s.on('close', done)
       })
     }
+    return bytes
   }
 }
 
