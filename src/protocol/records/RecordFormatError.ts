@@ -2,18 +2,17 @@
 // broker should answer with, so a handler maps it to a partition error without string matching.
 // Bytes from a socket or a file are never asserted on: every malformed input ends up here.
 
-/** The Kafka error codes this module produces (numbers and names as in Kafka's Errors table). */
+import { ErrorCode, errorName } from '../ErrorCode.ts'
+
+/** The Kafka error codes this module produces, taken from Kafka's own table (ErrorCode.ts). */
 export const RecordErrorCode = {
-  CORRUPT_MESSAGE: 2,
-  MESSAGE_TOO_LARGE: 10,
-  INVALID_RECORD: 87,
-  UNSUPPORTED_FOR_MESSAGE_FORMAT: 43,
-  UNSUPPORTED_COMPRESSION_TYPE: 76,
+  CORRUPT_MESSAGE: ErrorCode.CORRUPT_MESSAGE,
+  MESSAGE_TOO_LARGE: ErrorCode.MESSAGE_TOO_LARGE,
+  INVALID_RECORD: ErrorCode.INVALID_RECORD,
+  UNSUPPORTED_FOR_MESSAGE_FORMAT: ErrorCode.UNSUPPORTED_FOR_MESSAGE_FORMAT,
+  UNSUPPORTED_COMPRESSION_TYPE: ErrorCode.UNSUPPORTED_COMPRESSION_TYPE,
 } as const
 export type RecordErrorCode = typeof RecordErrorCode[keyof typeof RecordErrorCode]
-
-const names: { [code: number]: string } = {}
-for (const [name, code] of Object.entries(RecordErrorCode)) names[code] = name
 
 export class RecordFormatError extends Error {
   /** Kafka error code to answer with (CORRUPT_MESSAGE, INVALID_RECORD, ...). */
@@ -27,7 +26,7 @@ export class RecordFormatError extends Error {
     super(message, options)
     this.name = 'RecordFormatError'
     this.errorCode = errorCode
-    this.errorName = names[errorCode] ?? String(errorCode)
+    this.errorName = errorName(errorCode)
     this.position = position
   }
 }
