@@ -100,6 +100,10 @@ export function toLogConfig (broker: BrokerConfig, overrides: ReadonlyMap<string
     'file.delete.delay.ms': longMs(v.get('file.delete.delay.ms') as ConfigValue),
     'producer.id.expiration.ms': broker.int('producer.id.expiration.ms'),
     'cleanup.policy': (v.get('cleanup.policy') as readonly string[]).join(','),
+    'min.cleanable.dirty.ratio': v.get('min.cleanable.dirty.ratio') as number,
+    'delete.retention.ms': longMs(v.get('delete.retention.ms') as ConfigValue),
+    'min.compaction.lag.ms': longMs(v.get('min.compaction.lag.ms') as ConfigValue),
+    'max.compaction.lag.ms': longMs(v.get('max.compaction.lag.ms') as ConfigValue),
     'max.message.bytes': v.get('max.message.bytes') as number,
   })
 }

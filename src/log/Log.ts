@@ -26,6 +26,11 @@
 // Reads (`read`) run concurrently with the writer: they see only whole batches below the HW's
 // file position and return the stored bytes as read from the file.
 //
+// Compaction (LogCleaner, for cleanup.policy=compact) writes cleaned copies of inactive segments
+// and swaps each in with `replaceSegments`, in the writer: the segment list changes in one
+// synchronous step, and the replaced files are deleted after file.delete.delay.ms like retention's,
+// so a read already inside them finishes. Offsets never move; cleaned segments have gaps.
+//
 // Failures: an I/O error in the writer takes the log offline (appends answer KAFKA_STORAGE_ERROR)
 // rather than writing past a hole; LogLoader repairs the files at the next start. A violated
 // invariant (node:assert) is a samsa bug and propagates.
@@ -41,7 +46,8 @@ import { BatchHeader, writeBatchCrc, writeInt64 } from './BatchHeader.ts'
 import { INDEX_WRITE_BATCH_ENTRIES } from './AbstractIndex.ts'
 import type { FileHandleCache } from './FileHandleCache.ts'
 import type { LogConfig } from './LogConfig.ts'
-import { LogLoader, rebuildProducerState } from './LogLoader.ts'
+import { fsyncDir } from './CheckpointFile.ts'
+import { CLEANED_FILE_SUFFIX, LogLoader, rebuildProducerState, SWAP_FILE_SUFFIX } from './LogLoader.ts'
 import { AppendedBatches, DELETED_FILE_SUFFIX, LogSegment, type RecordsDecompressor } from './LogSegment.ts'
 import { type AppendOrigin, type ProducerAppendInfo, ProducerStateManager } from './ProducerStateManager.ts'
 
@@ -617,6 +623,20 @@ export class Log {
     return null
   }
 
+  /**
+   * The segments holding offsets in [from, to): from the one holding `from` (or the first) to the
+   * last whose base offset is below `to` (Kafka's logSegments(from, to)). A copy.
+   */
+  logSegments (from: number, to: number): LogSegment[] {
+    const floor = this.floorSegment(from)
+    const out: LogSegment[] = []
+    for (const s of this.segments) {
+      if (s.baseOffset >= to) break
+      if (floor === undefined || s.baseOffset >= floor.baseOffset) out.push(s)
+    }
+    return out
+  }
+
   /** The segment with the largest base offset <= offset. */
   private floorSegment (offset: number): LogSegment | undefined {
     const segs = this.segments
@@ -849,6 +869,65 @@ export class Log {
       await rebuildProducerState(this.producerStateManager, this.segments, this._logStartOffset, leo, this.now())
     }
     this.checkInvariants()
+  }
+
+  // ---- compaction ------------------------------------------------------------------------------
+
+  /** A new empty segment `<baseOffset>.log.cleaned` (and indexes) in this log's directory, for LogCleaner to fill. */
+  createCleanedSegment (baseOffset: number): Promise<LogSegment> {
+    return LogSegment.create({ dir: this.dir, baseOffset, config: this._config, cache: this.cache, now: this.now, logger: this.logger, fileSuffix: CLEANED_FILE_SUFFIX })
+  }
+
+  /**
+   * LogCleaner's swap (Kafka's replaceSegments): `cleaned`, written and fsynced under
+   * `<base>.log.cleaned` (and .index/.timeindex) with the base offset of `oldSegments[0]`, takes
+   * the place of `oldSegments`, consecutive inactive segments whose sizes must still be `oldSizes`.
+   * In the writer, so no roll, retention or truncation interleaves:
+   * 1. cleaned files -> `.swap`, directory fsynced: from here a crash completes the swap (LogLoader);
+   * 2. the segment list changes in one synchronous step: reads from now on see the cleaned segment;
+   *    reads already inside an old segment finish on its files;
+   * 3. the old segments' files -> `.deleted`, unlinked after file.delete.delay.ms (as retention);
+   * 4. `.swap` -> final names, directory fsynced.
+   * Resolves false, deleting the cleaned files, when the old segments changed meanwhile (retention,
+   * truncation, DeleteRecords, close): the cleaning is abandoned and the log is as it was. An I/O
+   * error after step 1 takes the log offline; the next start completes the swap.
+   */
+  replaceSegments (cleaned: LogSegment, oldSegments: readonly LogSegment[], oldSizes: readonly number[]): Promise<boolean> {
+    const discard = async (): Promise<boolean> => {
+      await cleaned.deleteIfExists().catch((err: unknown) => this.logger.warn({ err, segment: cleaned.log.path }, 'could not delete cleaned segment files'))
+      return false
+    }
+    if (this.closed) return discard()
+    return this.runExclusive(async () => {
+      const first = this.segments.indexOf(oldSegments[0] as LogSegment)
+      const unchanged = !this.closed && this.failure === null && oldSegments.length > 0 && first >= 0 &&
+        cleaned.baseOffset === (oldSegments[0] as LogSegment).baseOffset &&
+        oldSegments.every((s, i) => this.segments[first + i] === s && s.size === oldSizes[i] && !s.isActive && s !== this.activeSegment)
+      if (!unchanged) return discard()
+      try {
+        await cleaned.changeFileSuffixes(CLEANED_FILE_SUFFIX, SWAP_FILE_SUFFIX)
+        await fsyncDir(this.dir)
+      } catch (err) {
+        // nothing of the log changed: the cleaning fails, the log carries on
+        await discard()
+        throw err
+      }
+      this.segments.splice(first, oldSegments.length, cleaned)
+      if (oldSegments.includes(this.hwSegment)) {
+        // the HW is at or past the end of the cleaned range (cleaning stops below the LSO)
+        this.hwSegment = cleaned
+        this.hwPosition = cleaned.size
+      }
+      try {
+        for (const s of oldSegments) await this.scheduleDelete(s)
+        await cleaned.changeFileSuffixes(SWAP_FILE_SUFFIX, '')
+        await fsyncDir(this.dir)
+      } catch (err) {
+        this.fail(err)
+        throw err
+      }
+      return true
+    })
   }
 
   /** Forgets producers idle for producer.id.expiration.ms. */

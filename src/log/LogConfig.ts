@@ -35,6 +35,14 @@ export interface LogConfig {
   'producer.id.expiration.ms': number
   /** 'delete' or 'compact' (or both). Compaction is LogCleaner's job; the log only records the policy. */
   'cleanup.policy': string
+  /** LogCleaner: clean once dirty bytes / (clean + dirty bytes) exceed this. */
+  'min.cleanable.dirty.ratio': number
+  /** LogCleaner: how long a tombstone (or a removable transaction marker) stays after its first cleaning. */
+  'delete.retention.ms': number
+  /** LogCleaner: a segment whose largest timestamp is younger than this is not cleaned yet. */
+  'min.compaction.lag.ms': number
+  /** LogCleaner: a dirty segment whose first batch is older than this is cleaned whatever the ratio. */
+  'max.compaction.lag.ms': number
   /** Largest record batch the broker accepts for this topic (enforced by the produce path). */
   'max.message.bytes': number
 }
@@ -55,6 +63,10 @@ export const DEFAULT_LOG_CONFIG: Readonly<LogConfig> = Object.freeze({
   'file.delete.delay.ms': 60000,
   'producer.id.expiration.ms': 86400000,
   'cleanup.policy': 'delete',
+  'min.cleanable.dirty.ratio': 0.5,
+  'delete.retention.ms': 86400000,
+  'min.compaction.lag.ms': 0,
+  'max.compaction.lag.ms': NEVER,
   'max.message.bytes': 1048588,
 })
 
@@ -77,9 +89,10 @@ export function logConfig (overrides: Partial<LogConfig> = {}): LogConfig {
   if (!Number.isSafeInteger(c['segment.index.bytes']) || c['segment.index.bytes'] < 12) {
     throw new RangeError(`segment.index.bytes must be an integer >= 12, got ${c['segment.index.bytes']}`)
   }
-  for (const k of ['segment.ms', 'index.interval.bytes', 'flush.messages', 'flush.ms', 'file.delete.delay.ms', 'producer.id.expiration.ms', 'segment.jitter.ms'] as const) {
+  for (const k of ['segment.ms', 'index.interval.bytes', 'flush.messages', 'flush.ms', 'file.delete.delay.ms', 'producer.id.expiration.ms', 'segment.jitter.ms', 'delete.retention.ms', 'min.compaction.lag.ms', 'max.compaction.lag.ms'] as const) {
     if (!Number.isSafeInteger(c[k]) || c[k] < 0) throw new RangeError(`${k} must be a non-negative integer, got ${c[k]}`)
   }
+  if (!(c['min.cleanable.dirty.ratio'] >= 0 && c['min.cleanable.dirty.ratio'] <= 1)) throw new RangeError(`min.cleanable.dirty.ratio must be in [0, 1], got ${c['min.cleanable.dirty.ratio']}`)
   if (c['flush.messages'] < 1) throw new RangeError('flush.messages must be >= 1')
   if (c['segment.ms'] < 1) throw new RangeError('segment.ms must be >= 1')
   if (c['message.timestamp.type'] !== 'CreateTime' && c['message.timestamp.type'] !== 'LogAppendTime') {

@@ -6,9 +6,18 @@
 //   *.deleted *.cleaned *.swap *.tmp  leftovers of interrupted deletes, compaction, atomic writes
 //
 // Steps, in order:
-// 1. delete leftovers: `.deleted` (a delete that had been decided), `.cleaned` and `.swap` (samsa
-//    has no LogCleaner yet, so none can be a finished compaction to swap in), `.tmp`, and index
-//    files whose .log is missing;
+// 1. delete leftovers: `.deleted` (a delete that had been decided), `.cleaned` (a compaction that
+//    had not reached its swap), `.tmp`; then finish interrupted swaps (Kafka's rules):
+//    - LogCleaner (Log.replaceSegments) renames a cleaned segment's files `.cleaned` -> `.swap` and
+//      fsyncs the directory before it touches the segments it replaces, so a `<base>.log.swap` that
+//      is whole holds a finished compaction. A `.swap` at or above the lowest `.cleaned` base offset
+//      belongs to a rename that did not finish (KAFKA-6264) and is deleted, as is a `.log.swap` that
+//      does not validate (length, magic, offsets, CRC-32C);
+//    - for every other `.log.swap`, the regular segment files with a base offset in
+//      [lowest swap base, highest swap next offset) are the replaced segments not yet renamed
+//      `.deleted`: they are deleted, the `.log.swap` takes its final name, and `.index.swap` /
+//      `.timeindex.swap` are deleted (indexes are rebuilt from the .log on first use);
+//    then index files whose .log is missing are deleted;
 // 2. open every segment (indexes load lazily, see LogSegment);
 // 3. unless the log dir had a clean shutdown: from the segment holding the recovery point to the
 //    end, validate every batch (length, magic, offsets, CRC-32C) and rebuild the indexes; at the
@@ -23,12 +32,15 @@
 // flushed and every index written whole at close. Corrupt or missing indexes are still rebuilt on
 // first use.
 
-import { readdir, unlink } from 'node:fs/promises'
+import { readdir, rename, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { Logger } from '../Logger.ts'
 import type { FileHandleCache } from './FileHandleCache.ts'
 import type { LogConfig } from './LogConfig.ts'
-import { DELETED_FILE_SUFFIX, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, LogSegment, TIME_INDEX_FILE_SUFFIX } from './LogSegment.ts'
+import { fsyncDir } from './CheckpointFile.ts'
+import { FileRecords } from './FileRecords.ts'
+import { batchCrcMatches } from './BatchHeader.ts'
+import { DELETED_FILE_SUFFIX, filenamePrefixFromOffset, INDEX_FILE_SUFFIX, LOG_FILE_SUFFIX, LogSegment, TIME_INDEX_FILE_SUFFIX } from './LogSegment.ts'
 import { ProducerStateManager } from './ProducerStateManager.ts'
 
 export const CLEANED_FILE_SUFFIX = '.cleaned'
@@ -105,6 +117,7 @@ export class LogLoader {
   /** Step 1; returns the base offsets of the segments found, ascending. */
   private async removeLeftoversAndListSegments (): Promise<number[]> {
     const { dir, logger } = this.o
+    await this.completeSwaps()
     const names = await readdir(dir)
     const logs = new Set<string>()
     for (const n of names) if (n.endsWith(LOG_FILE_SUFFIX) && /^\d{20}\.log$/.test(n)) logs.add(n.slice(0, 20))
@@ -119,6 +132,67 @@ export class LogLoader {
     }
     if (removed.length > 0) logger.info({ files: removed.length, examples: removed.slice(0, 5) }, 'removed leftover files from the partition directory')
     return [...logs].map(Number).sort((a, b) => a - b)
+  }
+
+  /**
+   * Step 1's swaps: deletes `.deleted`, `.tmp` and `.cleaned` files, then completes the swaps whose
+   * `.swap` files are whole (see the header) and deletes the others.
+   */
+  private async completeSwaps (): Promise<void> {
+    const { dir, logger } = this.o
+    const names = await readdir(dir)
+    const swaps: string[] = []
+    let minCleaned = Infinity
+    for (const n of names) {
+      if (n.endsWith(DELETED_FILE_SUFFIX) || n.endsWith(TMP_FILE_SUFFIX)) {
+        await unlinkIfExists(join(dir, n))
+      } else if (n.endsWith(CLEANED_FILE_SUFFIX)) {
+        const base = baseOffsetOf(n)
+        if (base !== null) minCleaned = Math.min(minCleaned, base)
+        await unlinkIfExists(join(dir, n))
+      } else if (n.endsWith(SWAP_FILE_SUFFIX)) {
+        swaps.push(n)
+      }
+    }
+    if (swaps.length === 0) return
+    let minSwap = Infinity
+    let maxSwap = -Infinity
+    const toRename: string[] = []
+    for (const n of swaps) {
+      const base = baseOffsetOf(n)
+      if (base === null || n !== filenamePrefixFromOffset(base) + LOG_FILE_SUFFIX + SWAP_FILE_SUFFIX) continue
+      if (base >= minCleaned) {
+        logger.warn({ file: n, lowestCleaned: minCleaned }, 'discarding a swap file from an unfinished rename')
+        continue
+      }
+      const next = await validSwapNextOffset(join(dir, n), base)
+      if (next === null) {
+        logger.warn({ file: n }, 'discarding a swap file that does not validate')
+        continue
+      }
+      minSwap = Math.min(minSwap, base)
+      maxSwap = Math.max(maxSwap, next)
+      toRename.push(n)
+    }
+    const replaced: string[] = []
+    for (const n of names) {
+      const base = baseOffsetOf(n)
+      if (base === null || base < minSwap || base >= maxSwap) continue
+      if (n.endsWith(LOG_FILE_SUFFIX) || n.endsWith(INDEX_FILE_SUFFIX) || n.endsWith(TIME_INDEX_FILE_SUFFIX) || n.endsWith(TXN_INDEX_FILE_SUFFIX)) {
+        await unlinkIfExists(join(dir, n))
+        replaced.push(n)
+      }
+    }
+    for (const n of toRename) {
+      // an empty swap replaces nothing by range: still, the old indexes under its name must go
+      const prefix = n.slice(0, 20)
+      for (const suffix of [INDEX_FILE_SUFFIX, TIME_INDEX_FILE_SUFFIX, TXN_INDEX_FILE_SUFFIX]) await unlinkIfExists(join(dir, prefix + suffix))
+      await rename(join(dir, n), join(dir, n.slice(0, -SWAP_FILE_SUFFIX.length)))
+    }
+    // every other .swap (indexes, discarded segments) goes: indexes are rebuilt from the .log
+    for (const n of swaps) if (!toRename.includes(n)) await unlinkIfExists(join(dir, n))
+    await fsyncDir(dir)
+    if (toRename.length > 0) logger.info({ swapped: toRename, replacedFiles: replaced.length }, 'completed an interrupted compaction swap')
   }
 
   /** Step 3: validates from the recovery point's segment on; returns the segments that remain. */
@@ -157,6 +231,38 @@ export class LogLoader {
         'recovery truncated a torn or corrupt log tail')
     }
     return segments.slice(0, keep)
+  }
+}
+
+/** The base offset a segment file name starts with (20 digits), or null. */
+function baseOffsetOf (name: string): number | null {
+  return /^\d{20}\./.test(name) ? Number(name.slice(0, 20)) : null
+}
+
+async function unlinkIfExists (path: string): Promise<void> {
+  await unlink(path).catch((err: NodeJS.ErrnoException) => { if (err.code !== 'ENOENT') throw err })
+}
+
+/**
+ * The offset after the last batch of the segment file at `path` if every batch in it is whole and
+ * valid (magic, offsets ascending from `base`, CRC-32C), else null. An empty file is valid (a
+ * cleaning that kept nothing of its group).
+ */
+async function validSwapNextOffset (path: string, base: number): Promise<number | null> {
+  const fr = await FileRecords.open(path, { create: false })
+  try {
+    let next = base
+    let bad = false
+    const r = await fr.scan(0, fr.size, (h, buf, off) => {
+      if (h.baseOffset < next || !batchCrcMatches(buf, off, h.size)) {
+        bad = true
+        return false
+      }
+      next = h.nextOffset
+    }, { wholeBatches: true })
+    return bad || r.problem !== null || r.position !== fr.size ? null : next
+  } finally {
+    await fr.close()
   }
 }
 

@@ -5,6 +5,7 @@
 //   meta.properties                      version=1, cluster.id, node.id, directory.id (key=value)
 //   recovery-point-offset-checkpoint     per partition: offset below which data is fsynced
 //   log-start-offset-checkpoint          per partition: first offset still served
+//   cleaner-offset-checkpoint            per compacted partition: first offset not yet cleaned (LogCleaner)
 //   .kafka_cleanshutdown                 present only between a clean close and the next start
 //   <topic>-<partition>/                 one Log each
 //   <topic>-<partition>.<id>-delete/     a deleted partition, removed in the background
@@ -13,7 +14,9 @@
 // every partition directory is loaded with the checkpointed recovery point and log start offset
 // (`num.recovery.threads.per.data.dir` at a time per dir). A dir with the clean-shutdown marker
 // skips recovery; the marker is deleted once the dir is loaded, so a crash from then on recovers.
-// close(): closes every Log (each flushes), writes both checkpoints, then the marker.
+// With log.cleaner.enable, the LogCleaner compacts the logs whose cleanup.policy includes compact,
+// in the background, from the end of start-up to close().
+// close(): stops the cleaner, closes every Log (each flushes), writes both checkpoints, then the marker.
 //
 // Invariants: at most one Log per topic-partition; a partition lives in exactly one log dir; the
 // timers are unref'd (they never keep the process alive) and stopped by close().
@@ -25,6 +28,7 @@ import { nullLogger, type Logger } from '../Logger.ts'
 import { CheckpointFile, CheckpointFormatError, fsyncDir, LOG_START_OFFSET_CHECKPOINT_FILE, RECOVERY_POINT_CHECKPOINT_FILE, type TopicPartitionOffset } from './CheckpointFile.ts'
 import { FileHandleCache, MAX_OPEN_SEGMENT_FILES } from './FileHandleCache.ts'
 import { Log } from './Log.ts'
+import { DEFAULT_CLEANER_CONFIG, LogCleaner } from './LogCleaner.ts'
 import { logConfig, NEVER, type LogConfig } from './LogConfig.ts'
 import type { RecordsDecompressor } from './LogSegment.ts'
 
@@ -50,6 +54,10 @@ export interface LogManagerConfig {
   'log.flush.start.offset.checkpoint.interval.ms': number
   'producer.id.expiration.check.interval.ms': number
   'num.recovery.threads.per.data.dir': number
+  'log.cleaner.enable': boolean
+  'log.cleaner.backoff.ms': number
+  'log.cleaner.dedupe.buffer.size': number
+  'log.cleaner.io.buffer.size': number
 }
 
 export const DEFAULT_LOG_MANAGER_CONFIG: Readonly<Omit<LogManagerConfig, 'log.dirs'>> = Object.freeze({
@@ -60,6 +68,7 @@ export const DEFAULT_LOG_MANAGER_CONFIG: Readonly<Omit<LogManagerConfig, 'log.di
   'log.flush.start.offset.checkpoint.interval.ms': 60000,
   'producer.id.expiration.check.interval.ms': 600000,
   'num.recovery.threads.per.data.dir': 2,
+  ...DEFAULT_CLEANER_CONFIG,
 })
 
 export interface LogManagerOptions {
@@ -131,6 +140,8 @@ export class LogManager {
   private readonly creatingIn = new Map<string, string>()
   private readonly timers = new Set<ReturnType<typeof setTimeout>>()
   private readonly backgroundDeletes = new Set<Promise<void>>()
+  /** Compacts the logs with cleanup.policy=compact; null when log.cleaner.enable is false. */
+  readonly cleaner: LogCleaner | null
   private closed = false
 
   private constructor (o: LogManagerOptions, config: LogManagerConfig, dirs: string[], meta: MetaProperties, logger: Logger) {
@@ -145,6 +156,15 @@ export class LogManager {
     this.cache = new FileHandleCache(o.maxOpenSegmentFiles ?? MAX_OPEN_SEGMENT_FILES)
     this.decompress = o.decompress
     this.onHighWatermarkUpdated = o.onHighWatermarkUpdated
+    this.cleaner = config['log.cleaner.enable']
+      ? new LogCleaner({
+        config,
+        logDirs: dirs,
+        logs: () => [...this.logDirOf].map(([log, logDir]) => ({ log, logDir })),
+        logger,
+        now: this.now,
+      })
+      : null
   }
 
   /** Prepares every log dir, loads every partition found, starts the periodic tasks. */
@@ -167,6 +187,7 @@ export class LogManager {
     for (const dir of dirs) await mgr.loadLogDir(dir)
     logger.info({ logDirs: dirs, partitions: mgr.logs.size, ms: mgr.now() - started }, 'logs loaded')
     mgr.startTasks()
+    await mgr.cleaner?.startup()
     return mgr
   }
 
@@ -322,6 +343,7 @@ export class LogManager {
     this.logDirOf.delete(log)
     this.topicOverrides.delete(topic)
     await log.closeHandles()
+    await this.cleaner?.removeLog(dir, topic, partition).catch((err: unknown) => this.logger.warn({ err, topic, partition }, 'could not update the cleaner checkpoint'))
     const target = join(dir, `${k}.${randomBytes(16).toString('hex')}${DELETE_DIR_SUFFIX}`)
     await rename(log.dir, target)
     await fsyncDir(dir)
@@ -418,6 +440,7 @@ export class LogManager {
     this.closed = true
     for (const t of this.timers) clearTimeout(t)
     this.timers.clear()
+    await this.cleaner?.shutdown()
     await Promise.all([...this.creating.values()].map(p => p.catch(() => {})))
     let failed = false
     const logs = [...this.logs.values()]
