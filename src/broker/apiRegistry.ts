@@ -28,6 +28,8 @@ import { handleDescribeGroups } from './api/DescribeGroups.ts'
 import { handleListGroups } from './api/ListGroups.ts'
 import { handleDeleteGroups } from './api/DeleteGroups.ts'
 import { handleOffsetDelete } from './api/OffsetDelete.ts'
+import { handleConsumerGroupHeartbeat } from './api/ConsumerGroupHeartbeat.ts'
+import { handleConsumerGroupDescribe } from './api/ConsumerGroupDescribe.ts'
 
 // Handlers are typed per API; the registry holds them by key.
 const HANDLERS: readonly Handler[] = [
@@ -57,6 +59,8 @@ const HANDLERS: readonly Handler[] = [
   handleListGroups,
   handleDeleteGroups,
   handleOffsetDelete,
+  handleConsumerGroupHeartbeat,
+  handleConsumerGroupDescribe,
 ] as unknown as readonly Handler[]
 
 const BY_KEY = new Map<number, Handler>(HANDLERS.map(h => [h.api.key, h]))

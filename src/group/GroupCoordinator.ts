@@ -31,6 +31,10 @@ import {
 } from './GroupMetadataManager.ts'
 import { type FetchedGroup, type OffsetCommitRequestData, OffsetMetadataManager, type TopicResult } from './OffsetMetadataManager.ts'
 import { type CoordinatorRecord, decodeCoordinatorRecord, encodeCoordinatorRecord } from './records.ts'
+import {
+  type ConsumerGroupHeartbeatData, type ConsumerGroupHeartbeatResult, type DescribedConsumerGroup, heartbeatError, type TopicsImage,
+} from './consumer/ConsumerGroupMetadataManager.ts'
+import { CONSUMER_GROUP_TYPE } from './consumer/ConsumerGroup.ts'
 
 /** Java's String.hashCode over UTF-16 code units, as Kafka hashes group ids. */
 export function javaStringHashCode (s: string): number {
@@ -138,14 +142,22 @@ export class GroupCoordinator {
     }
     if (!this.active) return
     this.partitionStates[partition] = 'loaded'
-    const groupIds = [...this.groupManager.groups.keys()].filter(g => this.partitionFor(g) === partition)
+    const groupIds = this.groupManager.allGroupIds().filter(g => this.partitionFor(g) === partition)
     if (records > 0) this.logger.info({ partition, records, groups: groupIds.length, ms: this.clock.now() - started }, 'loaded group metadata')
     for (const res of this.groupManager.onLoaded(groupIds)) this.apply(res).catch(() => {})
   }
 
   private replay (record: CoordinatorRecord, producerId = -1n): void {
-    if (record.type === 'offsetCommit') this.offsetManager.replay(record, producerId)
-    else this.groupManager.replay(record)
+    if (record.type === 'offsetCommit') {
+      this.offsetManager.replay(record, producerId)
+    } else if (record.type === 'groupMetadata') {
+      this.groupManager.replay(record)
+    } else {
+      // A consumer group record for an id held by a classic group: in a consistent log that group
+      // only held offsets (a simple group) or was tombstoned before; the consumer group replaces it.
+      if (record.value !== null && this.groupManager.groups.has(record.group)) this.groupManager.unload([record.group])
+      this.groupManager.consumer.replay(record)
+    }
   }
 
   /** COORDINATOR_NOT_AVAILABLE while closed, COORDINATOR_LOAD_IN_PROGRESS or NOT_COORDINATOR while the group's partition is not loaded. */
@@ -212,7 +224,7 @@ export class GroupCoordinator {
   private unloadPartition (partition: number): void {
     this.partitionStates[partition] = 'loading'
     this.partitionEpochs[partition] = (this.partitionEpochs[partition] ?? 0) + 1
-    const groupIds = new Set([...this.groupManager.groups.keys(), ...this.offsetManager.groupIds()].filter(g => this.partitionFor(g) === partition))
+    const groupIds = new Set([...this.groupManager.allGroupIds(), ...this.offsetManager.groupIds()].filter(g => this.partitionFor(g) === partition))
     this.groupManager.unload(groupIds)
     this.offsetManager.unload(groupIds)
   }
@@ -259,12 +271,32 @@ export class GroupCoordinator {
     return new Promise<JoinGroupResult>((resolve) => {
       let done = false
       const complete = (r: JoinGroupResult): void => { if (!done) { done = true; resolve(r) } }
-      this.write(req.groupId, () => this.groupManager.joinGroup(ctx, req, complete), code => complete(joinGroupResult(code, '')))
+      this.write(req.groupId, () => this.joinGroupOperation(ctx, req, complete), code => complete(joinGroupResult(code, '')))
         .catch((err: unknown) => {
           this.logger.error({ err, groupId: req.groupId }, 'JoinGroup failed')
           complete(joinGroupResult(ErrorCode.UNKNOWN_SERVER_ERROR, ''))
         })
     })
+  }
+
+  /**
+   * JoinGroup on a KIP-848 consumer group: an empty one is deleted first (its tombstones written
+   * ahead of the classic group's records), a non-empty one refuses the classic member (Kafka would
+   * run it inside the consumer group, KIP-848's online migration, which samsa does not implement).
+   */
+  private joinGroupOperation (ctx: GroupRequestContext, req: JoinGroupRequestData, complete: (r: JoinGroupResult) => void): CoordinatorResult<void> {
+    const consumerGroup = this.groupManager.consumerGroup(req.groupId)
+    if (consumerGroup === undefined) return this.groupManager.joinGroup(ctx, req, complete)
+    if (!consumerGroup.isEmpty) {
+      complete(joinGroupResult(ErrorCode.INCONSISTENT_GROUP_PROTOCOL, req.memberId))
+      return { records: [], response: undefined, replay: true, onAppended: null }
+    }
+    this.logger.info({ groupId: req.groupId }, 'converting an empty consumer group to a classic group')
+    const tombstones: CoordinatorRecord[] = []
+    this.groupManager.consumer.groupTombstones(consumerGroup, tombstones)
+    for (const r of tombstones) this.replay(r)
+    const joined = this.groupManager.joinGroup(ctx, req, complete)
+    return { ...joined, records: [...tombstones, ...joined.records] }
   }
 
   syncGroup (ctx: GroupRequestContext, req: SyncGroupRequestData): Promise<SyncGroupResult> {
@@ -302,6 +334,33 @@ export class GroupCoordinator {
     return await this.write(groupId, () => this.groupManager.leaveGroup(groupId, members), code => ({ errorCode: code, members: [] }))
   }
 
+  // ---- the consumer group protocol (KIP-848) ----
+
+  /** Whether group.coordinator.rebalance.protocols lets KIP-848 consumer groups in. */
+  get servesConsumerGroups (): boolean {
+    return this.config.rebalanceProtocols === undefined || this.config.rebalanceProtocols.includes(CONSUMER_GROUP_TYPE)
+  }
+
+  async consumerGroupHeartbeat (ctx: GroupRequestContext, req: ConsumerGroupHeartbeatData, topics: TopicsImage): Promise<ConsumerGroupHeartbeatResult> {
+    if (!this.active) return heartbeatError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    const unavailable = this.availability(req.groupId)
+    if (unavailable !== ErrorCode.NONE) return heartbeatError(unavailable)
+    return await this.write(req.groupId, () => this.groupManager.consumer.heartbeat(ctx, req, topics), code => heartbeatError(code))
+  }
+
+  async consumerGroupDescribe (groupIds: readonly string[], topics: TopicsImage): Promise<DescribedConsumerGroup[]> {
+    const waits = new Set<number>()
+    for (const g of groupIds) if (this.availability(g) === ErrorCode.NONE) waits.add(this.partitionFor(g))
+    for (const p of waits) await this.tails[p]
+    return groupIds.map(groupId => {
+      const unavailable = this.availability(groupId)
+      if (unavailable !== ErrorCode.NONE) {
+        return { errorCode: unavailable, errorMessage: null, groupId, groupState: '', groupEpoch: 0, assignmentEpoch: 0, assignorName: '', members: [] }
+      }
+      return this.groupManager.consumer.describe(groupId, topics)
+    })
+  }
+
   // ---- offsets ----
 
   async commitOffsets (ctx: GroupRequestContext, req: OffsetCommitRequestData): Promise<TopicResult[]> {
@@ -311,14 +370,28 @@ export class GroupCoordinator {
     return await this.write(req.groupId, () => this.offsetManager.commitOffset(ctx, req), refused)
   }
 
-  /** OffsetFetch for one group; topics null means every partition with a committed offset. */
-  async fetchOffsets (groupId: string, topics: ReadonlyArray<{ name: string, partitionIndexes: readonly number[] }> | null, requireStable: boolean): Promise<FetchedGroup> {
+  /**
+   * OffsetFetch for one group; topics null means every partition with a committed offset. With
+   * `member` (OffsetFetch v9+), a member of a KIP-848 consumer group must exist at that epoch
+   * (UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH); classic groups ignore it, as Kafka does.
+   */
+  async fetchOffsets (groupId: string, topics: ReadonlyArray<{ name: string, partitionIndexes: readonly number[] }> | null, requireStable: boolean,
+    member: { memberId: string | null, memberEpoch: number } | null = null): Promise<FetchedGroup> {
     const unavailable = this.availability(groupId)
     if (unavailable !== ErrorCode.NONE) return { groupId, topics: [], errorCode: unavailable }
     // Reads wait for the writes under way so that a fetch after a commit sees it.
     await this.tails[this.partitionFor(groupId)]
     const again = this.availability(groupId)
     if (again !== ErrorCode.NONE) return { groupId, topics: [], errorCode: again }
+    const consumerGroup = member === null ? undefined : this.groupManager.consumerGroup(groupId)
+    if (consumerGroup !== undefined && member !== null) {
+      try {
+        consumerGroup.validateOffsetFetch(member.memberId, member.memberEpoch)
+      } catch (err) {
+        if (err instanceof GroupError) return { groupId, topics: [], errorCode: err.code }
+        throw err
+      }
+    }
     return topics === null
       ? this.offsetManager.fetchAllOffsets(groupId, requireStable)
       : this.offsetManager.fetchOffsets(groupId, topics, requireStable)
@@ -386,7 +459,7 @@ export class GroupCoordinator {
           continue
         }
         offsets += this.offsetManager.deleteAllOffsets(groupId, records)
-        records.push(this.groupManager.groupTombstone(groupId))
+        this.groupManager.groupTombstones(groupId, records)
         outcome.push({ groupId, errorCode: ErrorCode.NONE })
       }
       const names = outcome.filter(o => o.errorCode === ErrorCode.NONE).map(o => o.groupId)
@@ -414,7 +487,7 @@ export class GroupCoordinator {
   /** Expires old offsets and removes groups left with nothing; runs every offsets.retention.check.interval.ms. */
   cleanupGroupMetadata (): CoordinatorResult<void> {
     const records: CoordinatorRecord[] = []
-    for (const groupId of [...this.groupManager.groups.keys()]) {
+    for (const groupId of this.groupManager.allGroupIds()) {
       if (this.partitionStates[this.partitionFor(groupId)] !== 'loaded') continue
       if (this.offsetManager.cleanupExpiredOffsets(groupId, records)) this.groupManager.maybeDeleteGroup(groupId, records)
     }
@@ -428,7 +501,7 @@ export class GroupCoordinator {
     this.closing ??= (async () => {
       this.active = false
       this.timer.close()
-      this.groupManager.unload([...this.groupManager.groups.keys()])
+      this.groupManager.unload(this.groupManager.allGroupIds())
       // Let the handlers of the answered requests write their responses before connections close.
       await new Promise(resolve => setImmediate(resolve))
       await Promise.all([...this.tails, ...this.loads])

@@ -2,6 +2,7 @@
 // GroupCoordinatorConfig), so the state machine can be built and tested without a broker.
 
 import type { BrokerConfig } from '../config/BrokerConfig.ts'
+import type { ConsumerGroupConfig } from './consumer/ConsumerGroupMetadataManager.ts'
 
 /**
  * How long a new member's JoinGroup may stay parked before the member is dropped (Kafka's fixed
@@ -28,6 +29,10 @@ export interface GroupCoordinatorConfig {
   readonly offsetsRetentionMs: number
   /** offsets.retention.check.interval.ms */
   readonly offsetsRetentionCheckIntervalMs: number
+  /** group.consumer.*: KIP-848 consumer groups (defaults: Kafka's) */
+  readonly consumer?: ConsumerGroupConfig
+  /** group.coordinator.rebalance.protocols (default: all): ConsumerGroupHeartbeat needs 'consumer' */
+  readonly rebalanceProtocols?: readonly string[]
 }
 
 /**
@@ -46,5 +51,11 @@ export function groupCoordinatorConfig (config: BrokerConfig, existingPartitions
     offsetMetadataMaxSize: config.int('offset.metadata.max.bytes'),
     offsetsRetentionMs: config.int('offsets.retention.minutes') * 60_000,
     offsetsRetentionCheckIntervalMs: config.longNumber('offsets.retention.check.interval.ms'),
+    consumer: {
+      heartbeatIntervalMs: config.int('group.consumer.heartbeat.interval.ms'),
+      sessionTimeoutMs: config.int('group.consumer.session.timeout.ms'),
+      maxSize: config.int('group.consumer.max.size'),
+    },
+    rebalanceProtocols: config.list('group.coordinator.rebalance.protocols'),
   }
 }

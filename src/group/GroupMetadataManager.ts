@@ -34,6 +34,8 @@ import { type CoordinatorResult, EMPTY_RESULT, result } from './CoordinatorResul
 import type { CoordinatorTimer } from './CoordinatorTimer.ts'
 import type { GroupCoordinatorConfig } from './GroupCoordinatorConfig.ts'
 import type { CoordinatorRecord, GroupMetadataRecord } from './records.ts'
+import { ConsumerGroupMetadataManager } from './consumer/ConsumerGroupMetadataManager.ts'
+import type { ConsumerGroup } from './consumer/ConsumerGroup.ts'
 
 /** The empty member id a new member joins with. */
 export const UNKNOWN_MEMBER_ID = ''
@@ -135,16 +137,34 @@ export class GroupMetadataManager {
   private readonly now: () => number
   private readonly timer: CoordinatorTimer<TimerOperation>
   private readonly logger: Logger
+  /** Classic groups; KIP-848 consumer groups live in `consumer` (a group id is one or the other). */
   readonly groups = new Map<string, ClassicGroup>()
+  readonly consumer: ConsumerGroupMetadataManager
 
   constructor (opts: { config: GroupCoordinatorConfig, now: () => number, timer: CoordinatorTimer<TimerOperation>, logger: Logger }) {
     this.config = opts.config
     this.now = opts.now
     this.timer = opts.timer
     this.logger = opts.logger
+    this.consumer = new ConsumerGroupMetadataManager({
+      ...(opts.config.consumer !== undefined ? { config: opts.config.consumer } : {}),
+      now: opts.now,
+      timer: opts.timer,
+      logger: opts.logger,
+      classic: this,
+    })
   }
 
   group (groupId: string): ClassicGroup | undefined { return this.groups.get(groupId) }
+
+  /** A KIP-848 consumer group. */
+  consumerGroup (groupId: string): ConsumerGroup | undefined { return this.consumer.group(groupId) }
+
+  /** Whether a group of either type exists. */
+  hasGroup (groupId: string): boolean { return this.groups.has(groupId) || this.consumer.groups.has(groupId) }
+
+  /** Every group id of either type. */
+  allGroupIds (): string[] { return [...this.groups.keys(), ...this.consumer.groups.keys()] }
 
   getOrCreateGroup (groupId: string): ClassicGroup {
     let group = this.groups.get(groupId)
@@ -788,11 +808,17 @@ export class GroupMetadataManager {
       if (types.size > 0 && !types.has(CLASSIC_GROUP_TYPE)) continue
       out.push({ groupId: group.groupId, protocolType: group.protocolType ?? '', groupState: group.state, groupType: CLASSIC_GROUP_TYPE })
     }
+    out.push(...this.consumer.listGroups(states, types, include))
     return out
   }
 
   /** Throws GroupError unless the group exists and is empty. */
   validateDeleteGroup (groupId: string): void {
+    const consumerGroup = this.consumer.group(groupId)
+    if (consumerGroup !== undefined) {
+      consumerGroup.validateDeleteGroup()
+      return
+    }
     const group = this.groups.get(groupId)
     if (group === undefined) throw new GroupError(ErrorCode.GROUP_ID_NOT_FOUND)
     group.validateDeleteGroup()
@@ -802,10 +828,18 @@ export class GroupMetadataManager {
     return { type: 'groupMetadata', group: groupId, value: null }
   }
 
-  /** A tombstone for the group if it exists and is empty (offset expiration). */
+  /** The tombstones deleting a group of either type. */
+  groupTombstones (groupId: string, records: CoordinatorRecord[]): void {
+    const consumerGroup = this.consumer.group(groupId)
+    if (consumerGroup !== undefined) this.consumer.groupTombstones(consumerGroup, records)
+    else records.push(this.groupTombstone(groupId))
+  }
+
+  /** Tombstones for the group if it exists and is empty (offset expiration). */
   maybeDeleteGroup (groupId: string, records: CoordinatorRecord[]): void {
     const group = this.groups.get(groupId)
     if (group !== undefined && group.isEmpty) records.push(this.groupTombstone(groupId))
+    else this.consumer.maybeDeleteGroup(groupId, records)
   }
 
   // ---- records ----
@@ -851,6 +885,9 @@ export class GroupMetadataManager {
       this.removeGroup(groupId)
       return
     }
+    // The group id now names a classic group (JoinGroup took over an empty consumer group, whose
+    // tombstones came first in a consistent log).
+    this.consumer.unload([groupId])
     const protocolType = value.protocolType === '' ? null : value.protocolType
     const members = value.members.map(m => new ClassicGroupMember({
       memberId: m.memberId,
@@ -890,6 +927,8 @@ export class GroupMetadataManager {
   /** After loading: every loaded member gets a session timer; oversized groups rebalance. */
   onLoaded (groupIds: Iterable<string>): Array<CoordinatorResult<void>> {
     const results: Array<CoordinatorResult<void>> = []
+    groupIds = [...groupIds]
+    this.consumer.onLoaded(groupIds)
     for (const groupId of groupIds) {
       const group = this.groups.get(groupId)
       if (group === undefined) continue
@@ -903,7 +942,9 @@ export class GroupMetadataManager {
 
   /** Drops the groups (coordinator closing or partition failing): parked requests get NOT_COORDINATOR. */
   unload (groupIds: Iterable<string>): void {
-    for (const groupId of [...groupIds]) {
+    groupIds = [...groupIds]
+    this.consumer.unload(groupIds)
+    for (const groupId of groupIds) {
       const group = this.groups.get(groupId)
       if (group === undefined) continue
       this.groups.delete(groupId)

@@ -15,6 +15,7 @@ import { type CoordinatorResult, result } from './CoordinatorResult.ts'
 import type { GroupCoordinatorConfig } from './GroupCoordinatorConfig.ts'
 import type { GroupMetadataManager, GroupRequestContext } from './GroupMetadataManager.ts'
 import type { CoordinatorRecord, OffsetCommitRecord } from './records.ts'
+import type { CommitPartitionValidator } from './consumer/ConsumerGroup.ts'
 
 /** The committed offset of a partition when there is none. */
 export const INVALID_OFFSET = -1n
@@ -108,8 +109,14 @@ export class OffsetMetadataManager {
     this.logger = opts.logger
   }
 
-  /** The group a commit goes to, creating a simple (memberless) group for generation -1 commits. */
-  private validateOffsetCommit (ctx: GroupRequestContext, req: OffsetCommitRequestData): ClassicGroup {
+  /**
+   * Validates a commit and returns its per-partition check: a KIP-848 consumer group checks the
+   * member epoch (STALE_MEMBER_EPOCH); a classic group the generation, creating a simple
+   * (memberless) group for generation -1 commits.
+   */
+  private validateOffsetCommit (ctx: GroupRequestContext, req: OffsetCommitRequestData): CommitPartitionValidator {
+    const consumerGroup = this.groups.consumerGroup(req.groupId)
+    if (consumerGroup !== undefined) return consumerGroup.validateOffsetCommit(req.memberId, req.generationIdOrMemberEpoch, false, ctx.apiVersion)
     let group = this.groups.group(req.groupId)
     if (group === undefined) {
       if (req.generationIdOrMemberEpoch < 0) {
@@ -122,7 +129,9 @@ export class OffsetMetadataManager {
       }
     }
     group.validateOffsetCommit(req.memberId, req.groupInstanceId, req.generationIdOrMemberEpoch, false)
-    return group
+    // Classic members keep their session alive by committing.
+    this.groups.touchMemberOnCommit(group, req.memberId)
+    return () => ErrorCode.NONE
   }
 
   private isMetadataInvalid (metadata: string | null): boolean {
@@ -131,9 +140,7 @@ export class OffsetMetadataManager {
 
   /** Throws GroupError for a refusal of the whole request. */
   commitOffset (ctx: GroupRequestContext, req: OffsetCommitRequestData): CoordinatorResult<TopicResult[]> {
-    const group = this.validateOffsetCommit(ctx, req)
-    // Classic members keep their session alive by committing.
-    this.groups.touchMemberOnCommit(group, req.memberId)
+    const check = this.validateOffsetCommit(ctx, req)
     const now = this.now()
     const expireTimestampMs = req.retentionTimeMs === -1n ? null : now + Number(req.retentionTimeMs)
     const records: CoordinatorRecord[] = []
@@ -144,6 +151,11 @@ export class OffsetMetadataManager {
       for (const p of topic.partitions) {
         if (this.isMetadataInvalid(p.committedMetadata)) {
           partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE })
+          continue
+        }
+        const refused = check(topic.name, p.partitionIndex)
+        if (refused !== ErrorCode.NONE) {
+          partitions.push({ partitionIndex: p.partitionIndex, errorCode: refused })
           continue
         }
         partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE })
@@ -161,9 +173,10 @@ export class OffsetMetadataManager {
 
   /** OffsetDelete: tombstones for the partitions, unless the group still consumes the topic. */
   deleteOffsets (groupId: string, topics: ReadonlyArray<{ name: string, partitions: ReadonlyArray<{ partitionIndex: number }> }>): CoordinatorResult<TopicResult[]> {
-    const group = this.groups.group(groupId)
+    // A consumer group may always delete offsets of topics it does not consume.
+    const group: { isSubscribedToTopic: (topic: string) => boolean } | undefined = this.groups.consumerGroup(groupId) ?? this.groups.group(groupId)
     if (group === undefined) throw new GroupError(ErrorCode.GROUP_ID_NOT_FOUND)
-    group.validateOffsetDelete()
+    this.groups.group(groupId)?.validateOffsetDelete()
     const records: CoordinatorRecord[] = []
     const out: TopicResult[] = []
     for (const topic of topics) {
@@ -255,9 +268,11 @@ export class OffsetMetadataManager {
   cleanupExpiredOffsets (groupId: string, records: CoordinatorRecord[]): boolean {
     const byTopic = this.offsets.byGroup.get(groupId)
     if (byTopic === undefined) return true
-    const group = this.groups.group(groupId)
+    const consumerGroup = this.groups.consumerGroup(groupId)
+    const group = consumerGroup ?? this.groups.group(groupId)
     if (group === undefined) return true
-    const base = this.expirationBase(group)
+    // A consumer group's offsets expire counted from their commit, whatever its state.
+    const base = consumerGroup !== undefined ? (o: OffsetAndMetadata) => o.commitTimestampMs : this.expirationBase(group as ClassicGroup)
     if (base === null) return false
     const now = this.now()
     let allExpired = true
@@ -309,7 +324,7 @@ export class OffsetMetadataManager {
       return
     }
     // Offsets without a group (a consumer that never joined) live in a simple group.
-    if (this.groups.group(groupId) === undefined) this.groups.getOrCreateGroup(groupId)
+    if (!this.groups.hasGroup(groupId)) this.groups.getOrCreateGroup(groupId)
     const o: OffsetAndMetadata = {
       committedOffset: value.offset,
       leaderEpoch: value.leaderEpoch,

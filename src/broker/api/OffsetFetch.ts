@@ -4,7 +4,8 @@
 // every requested partition, as old brokers did. v3+ throttle time; v5+ leader epoch; v6+
 // flexible; v7+ requireStable (UNSTABLE_OFFSET_COMMIT while a transaction's offsets for the
 // partition are pending); v8+ several groups per request, each with its own error; v9+ member id
-// and epoch (KIP-848 groups only; ignored for classic groups, as Kafka does). Kafka's v0 read
+// and epoch (checked for KIP-848 consumer groups: UNKNOWN_MEMBER_ID, STALE_MEMBER_EPOCH; ignored
+// for classic groups, as Kafka does). Kafka's v0 read
 // ZooKeeper; samsa answers v0 from the coordinator, like v1.
 
 import { ErrorCode } from '../../protocol/ErrorCode.ts'
@@ -39,7 +40,9 @@ export const handleOffsetFetch = defineHandler(OffsetFetch, {
     const groups = []
     for (const g of req.groups) {
       const topics = g.topics === null ? null : g.topics.map(t => ({ name: t.name, partitionIndexes: t.partitionIndexes }))
-      groups.push(await coordinator.fetchOffsets(g.groupId, topics, req.requireStable))
+      // v9+: members of KIP-848 consumer groups say who they are (admin clients send null / -1).
+      const member = apiVersion >= 9 ? { memberId: g.memberId, memberEpoch: g.memberEpoch } : null
+      groups.push(await coordinator.fetchOffsets(g.groupId, topics, req.requireStable, member))
     }
     return { throttleTimeMs: 0, groups }
   },

@@ -68,9 +68,10 @@ test('older and newer value versions are read: v0 offsets, flexible v4 offsets, 
   assert.deepEqual(g0?.type === 'groupMetadata' ? g0.value : undefined, { protocolType: 'consumer', generation: 1, protocol: 'range', leader: null, currentStateTimestamp: -1n, members: [] })
 })
 
-test('keys of other record types (KIP-848 consumer groups, share groups) are not ours', () => {
-  assert.equal(decodeCoordinatorRecord(hex(`0003 ${str16('g')}`), hex('0000')), null)
-  assert.equal(decodeCoordinatorRecord(hex(`0005 ${str16('g')} ${str16('m')}`), null), null)
+test('keys of other record types (share and streams groups, pre-4.1 partition metadata) are not ours', () => {
+  assert.equal(decodeCoordinatorRecord(hex(`0004 ${str16('g')}`), hex('0000')), null)
+  assert.equal(decodeCoordinatorRecord(hex(`000b ${str16('g')}`), hex('0000')), null)
+  assert.equal(decodeCoordinatorRecord(hex(`0011 ${str16('g')}`), null), null)
   assert.throws(() => decodeCoordinatorRecord(hex('00'), null))
 })
 
