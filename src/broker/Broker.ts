@@ -43,6 +43,7 @@ export class Broker {
   readonly metrics: BrokerMetrics
   private readonly socketServer: SocketServer
   private metricsServer: MetricsServer | null = null
+  private console: { url: string, close: () => Promise<void> } | null = null
   private bound: BoundListener[] = []
   private closing: Promise<void> | undefined
 
@@ -81,6 +82,14 @@ export class Broker {
         await server.listen(this.bound[0]?.host ?? '', metricsPort)
         this.logger.info({ host: this.advertised.host, port: server.port }, 'metrics at /metrics')
       }
+      const consolePort = this.config.int('samsa.console.port')
+      if (consolePort >= 0) {
+        // Loaded only when asked for: the console is a Kafka client of this broker, as `samsa console` is.
+        const { startConsole } = await import('../console/server.ts')
+        const adv = this.advertised
+        this.console = await startConsole({ bootstrapServers: `${adv.host}:${adv.port}`, host: this.bound[0]?.host ?? '', port: consolePort, logger: this.logger })
+        this.logger.info({ url: this.console.url }, 'web console')
+      }
     } catch (err) {
       await this.close() // a port in use: stop what started rather than leave a half-open broker
       throw err
@@ -90,6 +99,9 @@ export class Broker {
 
   /** The bound port of /metrics, or -1 when samsa.metrics.port is -1. */
   get metricsPort (): number { return this.metricsServer?.port ?? -1 }
+
+  /** The web console's address, or null when samsa.console.port is -1. */
+  get consoleUrl (): string | null { return this.console?.url ?? null }
 
   /** The first listener's bound address. */
   get host (): string { return (this.bound[0]?.host ?? '') === '' ? '0.0.0.0' : (this.bound[0] as BoundListener).host }
@@ -110,6 +122,7 @@ export class Broker {
 
   close (): Promise<void> {
     this.closing ??= (async () => {
+      await this.console?.close()
       await this.metricsServer?.close()
       await this.groupCoordinator.close()
       await this.socketServer.close()

@@ -5,6 +5,7 @@ interface Command { summary: string, load: () => Promise<{ run: (argv: string[])
 
 const COMMANDS: Record<string, Command> = {
   broker: { summary: 'run the broker (what npm start runs)', load: () => import('./broker.ts') },
+  console: { summary: 'serve the web console for a cluster (--bootstrap-server, --port)', load: () => import('./console.ts') },
 }
 
 function usage (): string {

@@ -97,6 +97,7 @@ export const BROKER_CONFIGS = new ConfigDef([
   e('max.incremental.fetch.session.cache.slots', 'int', 1000, 'Most fetch sessions cached (KIP-227).', { min: 0 }),
   e('cluster.id', 'string', null, 'Cluster id reported to clients; generated and stored in meta.properties when unset.'),
   e('samsa.metrics.port', 'int', -1, 'samsa: port of the HTTP /metrics endpoint (Prometheus text format) on the first listener\'s host; 0 picks a free port, -1 disables it.', { min: -1, max: 65535 }),
+  e('samsa.console.port', 'int', -1, 'samsa: port of the web console (as `samsa console` serves it, pointed at this broker) on the first listener\'s host; 0 picks a free port, -1 disables it.', { min: -1, max: 65535 }),
 ])
 
 /** A parsed broker configuration: every key of the table, resolved to its value or its default. */
