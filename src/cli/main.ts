@@ -5,6 +5,13 @@ interface Command { summary: string, load: () => Promise<{ run: (argv: string[])
 
 const COMMANDS: Record<string, Command> = {
   broker: { summary: 'run the broker (what npm start runs)', load: () => import('./broker.ts') },
+  sensor: { summary: 'send simulated sensor readings (the exercise\'s producer)', load: () => import('./sensor.ts') },
+  consume: { summary: 'print the records of a topic (the exercise\'s consumer)', load: () => import('./consume.ts') },
+  produce: { summary: 'send lines from stdin as records', load: () => import('./produce.ts') },
+  topics: { summary: 'list, create, describe, alter, delete topics', load: () => import('./topics.ts') },
+  groups: { summary: 'list, describe, reset offsets of, delete consumer groups', load: () => import('./groups.ts') },
+  aggregate: { summary: 'per-sensor window stats from one topic to another', load: () => import('./aggregate.ts') },
+  demo: { summary: 'the whole exercise in one command: broker, sensor, printer, aggregator', load: () => import('./demo.ts') },
   console: { summary: 'serve the web console for a cluster (--bootstrap-server, --port)', load: () => import('./console.ts') },
 }
 
