@@ -236,6 +236,7 @@ export class Cleaner {
       }
       this.checkDone(log)
       await cleaned.onBecomeInactiveSegment()
+      await cleaned.setLastModified((segments[segments.length - 1] as LogSegment).lastModifiedMs)
       await cleaned.flush()
       this.checkDone(log)
     } catch (err) {

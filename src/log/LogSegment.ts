@@ -21,7 +21,7 @@
 //   .log when missing or failing their sanity check;
 // - `maxTimestampSoFar`/`offsetOfMaxTimestampSoFar` cover every batch in the segment once known.
 
-import { stat } from 'node:fs/promises'
+import { stat, utimes } from 'node:fs/promises'
 import { join } from 'node:path'
 import { BATCH_HEADER_SIZE } from '../protocol/records/RecordBatch.ts'
 import { BatchHeader, batchCrcMatches, readInt64 } from './BatchHeader.ts'
@@ -214,6 +214,18 @@ export class LogSegment {
   /** Time used by time-based retention: the largest record timestamp, else the file's mtime. */
   get largestTimestamp (): number {
     return this.maxTimestampSoFar >= 0 ? this.maxTimestampSoFar : this.lastModified
+  }
+
+  /** The .log file's last modification (ms), as loaded or as set by the last append. */
+  get lastModifiedMs (): number { return this.lastModified }
+
+  /**
+   * Sets the .log file's mtime: LogCleaner gives a cleaned segment the time of the last segment it
+   * replaces, so time-based retention of a compact,delete topic sees the data's age, not the cleaning's.
+   */
+  async setLastModified (ms: number): Promise<void> {
+    await utimes(this.log.path, ms / 1000, ms / 1000)
+    this.lastModified = ms
   }
 
   private async readLastTimeIndexEntry (): Promise<void> {

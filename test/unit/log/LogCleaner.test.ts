@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict'
-import { mkdir, readdir, readFile, unlink } from 'node:fs/promises'
+import { mkdir, readdir, readFile, stat, unlink } from 'node:fs/promises'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { ErrorCode } from '../../../src/protocol/ErrorCode.ts'
@@ -423,6 +423,12 @@ test('segment files after cleaning: one .log per segment, the replaced ones rena
   await cleaner.cleanFilthiestLog()
   const names = await readdir(partDir)
   assert.deepEqual(segmentFiles(names, '.log').map(n => Number(n.slice(0, 20))), log.segmentBaseOffsets)
+  // a cleaned segment carries the modification time of the segment it replaced (retention by time)
+  for (const s of log.logSegments(0, log.activeSegment.baseOffset)) {
+    assert.equal(s.lastModifiedMs, T0)
+    const { mtimeMs } = await stat(s.log.path)
+    assert.ok(Math.abs(mtimeMs - T0) < 1000, `${s.log.path} mtime ${mtimeMs}`)
+  }
   assert.deepEqual(segmentFiles(names, '.log.deleted').map(n => Number(n.slice(0, 20))), bases.slice(0, -1))
   await log.close()
   assert.deepEqual(segmentFiles(await readdir(partDir), '.deleted'), [], 'close deletes them at once')
