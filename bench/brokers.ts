@@ -125,6 +125,10 @@ export interface SamsaOptions {
   cpuProfileDir?: string
   /** Broker configs by Kafka's names (--override). */
   overrides?: Readonly<Record<string, string>>
+  /** More node flags for the broker process (say --trace-gc). */
+  nodeFlags?: readonly string[]
+  /** An existing data dir (kept on stop), to measure a broker restarted on data already written. */
+  dataDir?: string
 }
 
 /** Spawns `samsa broker` and returns at once: readiness is for the caller to find out. */
@@ -133,8 +137,8 @@ export async function spawnSamsa (options: SamsaOptions = {}): Promise<BenchBrok
   const [port] = await freePorts(1) as [number]
   const logFile = join(dir, 'broker.log')
   const log = await open(logFile, 'w')
-  const nodeFlags = options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]
-  const args = [...nodeFlags, SAMSA_BIN, 'broker', '--port', String(port), '--data-dir', join(dir, 'data')]
+  const nodeFlags = [...options.nodeFlags ?? [], ...options.cpuProfileDir === undefined ? [] : ['--cpu-prof', `--cpu-prof-dir=${options.cpuProfileDir}`]]
+  const args = [...nodeFlags, SAMSA_BIN, 'broker', '--port', String(port), '--data-dir', options.dataDir ?? join(dir, 'data')]
   for (const [k, v] of Object.entries(options.overrides ?? {})) args.push('--override', `${k}=${v}`)
   let child: ChildProcess
   let spawnedAt: number
