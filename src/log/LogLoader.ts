@@ -15,8 +15,9 @@
 //      does not validate (length, magic, offsets, CRC-32C);
 //    - for every other `.log.swap`, the regular segment files with a base offset in
 //      [lowest swap base, highest swap next offset) are the replaced segments not yet renamed
-//      `.deleted`: they are deleted, the `.log.swap` takes its final name, and `.index.swap` /
-//      `.timeindex.swap` are deleted (indexes are rebuilt from the .log on first use);
+//      `.deleted`: they are deleted (with the indexes under the swap's own name), the `.log.swap`
+//      takes its final name, and `.index.swap` / `.timeindex.swap` are deleted (indexes are rebuilt
+//      from the .log on first use);
 //    then index files whose .log is missing are deleted;
 // 2. open every segment (indexes load lazily, see LogSegment);
 // 3. unless the log dir had a clean shutdown: from the segment holding the recovery point to the
