@@ -52,7 +52,7 @@ const FULL: Sizes = {
   recordsAcksAll: 500_000,
   records1kP6: 500_000,
   latencyRecords: 300_000,
-  latencyWarmup: 20_000,
+  latencyWarmup: 40_000,
   latencyRate: 20_000,
   warmupRecords: 100_000,
   idleMs: 5_000,
@@ -156,8 +156,9 @@ async function runBroker (kind: BrokerKind, rep: number, sizes: Sizes, chosen: S
     if (chosen.has('latency-1k')) {
       const { value, cpuMs } = await withCpu(broker, () => producerPerf({
         bootstrap: broker.bootstrap, topic: `bench-latency-${tag}`, records: sizes.latencyRecords, recordSize: 1024,
-        throughput: sizes.latencyRate, acks: '1', warmupRecords: sizes.latencyWarmup, kafka,
+        throughput: sizes.latencyRate, acks: '1', warmupRecords: sizes.latencyWarmup, reportingIntervalMs: 1000, kafka,
       }))
+      for (const line of value.progress) log(`    ${line}`)
       putProducer(sample, 'latency-1k', value.steady, cpuMs * value.steady.records / value.all.records)
       log(`  ${kind} rep ${rep}: latency-1k p50 ${value.steady.p50Ms} ms p99 ${value.steady.p99Ms} ms p99.9 ${value.steady.p999Ms} ms`)
     }

@@ -32,6 +32,8 @@ export interface ProducerRun {
   all: ProducerPerf
   /** the records after --warmup-records (equal to `all` without a warm-up) */
   steady: ProducerPerf
+  /** the tool's progress lines (one per --reporting-interval): where a latency spike happened */
+  progress: string[]
   args: string[]
 }
 
@@ -68,6 +70,8 @@ export interface ProducerPerfOptions {
   throughput: number
   acks: '0' | '1' | 'all'
   warmupRecords?: number
+  /** ms between progress lines (the tool's default is 5000) */
+  reportingIntervalMs?: number
   /** more producer configs (Kafka's names) */
   props?: Readonly<Record<string, string>>
   kafka?: KafkaJars
@@ -79,13 +83,15 @@ export async function producerPerf (o: ProducerPerfOptions): Promise<ProducerRun
     '--bootstrap-server', o.bootstrap, '--topic', o.topic,
     '--num-records', String(o.records), '--record-size', String(o.recordSize), '--throughput', String(o.throughput),
     ...(o.warmupRecords === undefined ? [] : ['--warmup-records', String(o.warmupRecords)]),
+    ...(o.reportingIntervalMs === undefined ? [] : ['--reporting-interval', String(o.reportingIntervalMs)]),
     '--command-property', ...Object.entries(props).map(([k, v]) => `${k}=${v}`),
   ]
   const r = await runKafkaTool('kafka-producer-perf-test', args, { timeoutMs: PERF_TOOL_TIMEOUT_MS, ...(o.kafka === undefined ? {} : { kafka: o.kafka }) })
   if (r.code !== 0) throw new Error(`kafka-producer-perf-test exited with ${r.code ?? r.signal}\n${r.stdout.slice(-2000)}\n${r.stderr.slice(-2000)}`)
   const parsed = parseProducerPerf(r.stdout)
   if (parsed.all.records !== o.records) throw new Error(`kafka-producer-perf-test sent ${parsed.all.records} of ${o.records} records`)
-  return { all: parsed.all, steady: parsed.steady ?? parsed.all, args }
+  const progress = r.stdout.split('\n').filter(l => / records sent, .* max latency\.$/.test(l) && !/ 50th,/.test(l))
+  return { all: parsed.all, steady: parsed.steady ?? parsed.all, progress, args }
 }
 
 export interface ConsumerPerf {
