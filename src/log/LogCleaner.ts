@@ -51,7 +51,8 @@
 //
 // Scheduling: the cleaner runs on the event loop, in slices. It reads and writes at most
 // log.cleaner.io.buffer.size / 2 bytes at a time (a larger batch is read whole) and yields to the
-// event loop between slices, so appends and fetches on every partition keep being served; appends to
+// event loop between slices, and also within a slice once as many bytes of decompressed records
+// have been handled, so appends and fetches on every partition keep being served; appends to
 // the log being cleaned wait only for the swap's renames. After a pass that found nothing to clean
 // it sleeps log.cleaner.backoff.ms (an unref'd timer). shutdown() abandons a cleaning in progress at
 // the next slice (its `.cleaned` files are deleted; the log is untouched) and waits for it. A
@@ -138,6 +139,7 @@ export class Cleaner {
   private readonly logger: Logger
   private readonly checkDone: (log: Log) => void
   private readonly header = new BatchHeader()
+  private workSinceYield = 0
 
   constructor (o: CleanerOptions) {
     this.offsetMap = o.offsetMap
@@ -199,6 +201,7 @@ export class Cleaner {
         const h = this.header.read(buf, off, off)
         if (!h.isControl && !h.isTransactional) {
           const rb = await decodeRecordBatch(buf, { position: off })
+          await this.workDone(recordBytes(rb))
           const base = Number(rb.baseOffset)
           for (const r of rb.records) {
             const offset = base + r.offsetDelta
@@ -287,6 +290,7 @@ export class Cleaner {
           continue
         }
         const rb = await decodeRecordBatch(buf, { position: off })
+        await this.workDone(recordBytes(rb))
         const filtered = await filterBatch(rb, buf.subarray(off, off + batchSize), map, currentTime, deleteRetentionMs, retention, stats)
         if (filtered !== null) emit(filtered)
         if (outBytes >= this.sliceBytes) await flushOut()
@@ -329,9 +333,29 @@ export class Cleaner {
       const more = await visit(buf.subarray(0, off), batches)
       if (!more) return
       pos += off
+      this.workSinceYield = 0
       await yieldToEventLoop()
     }
   }
+
+  /**
+   * Counts `bytes` of decompressed records handled; yields to the event loop once a slice's worth
+   * has been handled since the last yield (a slice of compressed batches can hold many times its
+   * size in records).
+   */
+  private async workDone (bytes: number): Promise<void> {
+    this.workSinceYield += bytes
+    if (this.workSinceYield < this.sliceBytes) return
+    this.workSinceYield = 0
+    await yieldToEventLoop()
+  }
+}
+
+/** Bytes of keys and values in a decoded batch: the work its records cost. */
+function recordBytes (rb: RecordBatch): number {
+  let n = 0
+  for (const r of rb.records) n += (r.key?.length ?? 0) + (r.value?.length ?? 0) + 8
+  return n
 }
 
 /**
