@@ -49,7 +49,7 @@ export function Chart ({ id, title, series, data, format, height = 240 }: ChartP
           ...(format !== undefined ? { value: (_u: uPlot, v: number | null) => v === null ? '–' : format(v) } : {}),
         })),
       ],
-      axes: [axis, { ...axis, size: 64, ...(format !== undefined ? { values: (_u: uPlot, vals: number[]) => vals.map(v => format(v)) } : {}) }],
+      axes: [axis, { ...axis, size: 84, ...(format !== undefined ? { values: (_u: uPlot, vals: number[]) => vals.map(v => format(v)) } : {}) }],
       scales: { x: { time: true } },
       legend: { show: true },
       cursor: { drag: { x: false, y: false } },
