@@ -1,5 +1,5 @@
 // Kafka's offset checkpoint files, one per log dir: `recovery-point-offset-checkpoint` and
-// `log-start-offset-checkpoint` (and, later, `cleaner-offset-checkpoint`). Text, one item per line:
+// `log-start-offset-checkpoint` (and LogCleaner's `cleaner-offset-checkpoint`). Text, one item per line:
 //
 //   0                      version
 //   2                      number of entries
