@@ -39,13 +39,16 @@ async function runSamsa (args: string[]): Promise<{ code: number | null, stdout:
   return { code, stdout, stderr }
 }
 
+/** The page's document, for functions that run in the browser (the tests' tsconfig has no DOM types). */
+interface PageDocument { querySelector: (selector: string) => { getAttribute: (name: string) => string | null } | null }
+
 /** The number in the chart's data-points attribute. */
 async function points (page: Page, id: string): Promise<number> {
   return Number(await page.getAttribute(`#${id}`, 'data-points'))
 }
 
 async function waitForPoints (page: Page, id: string, atLeast: number): Promise<void> {
-  await page.waitForFunction(([sel, n]) => Number(document.querySelector(sel as string)?.getAttribute('data-points')) >= (n as number), [`#${id}`, atLeast], { timeout: WAIT_MS })
+  await page.waitForFunction(({ id, atLeast }) => Number((globalThis as unknown as { document: PageDocument }).document.querySelector(`#${id}`)?.getAttribute('data-points')) >= atLeast, { id, atLeast }, { timeout: WAIT_MS })
 }
 
 test('the console in headless Chromium: pages, live charts with a running sensor, produce from the UI, dark mode', async (t) => {
@@ -129,7 +132,7 @@ test('the console in headless Chromium: pages, live charts with a running sensor
   await page.fill('#produce-form textarea[name="value"]', '{"from":"the browser","n":1}')
   await page.selectOption('#produce-form select[name="partition"]', '1')
   await page.click('#produce-form button[type="submit"]')
-  await page.waitForFunction(() => /Sent to partition 1 at offset 0/.test(document.querySelector('#produce-status')?.textContent ?? ''), undefined, { timeout: WAIT_MS })
+  await page.locator('#produce-status', { hasText: 'Sent to partition 1 at offset 0' }).waitFor({ timeout: WAIT_MS })
   await page.waitForSelector('#messages-table tr[data-partition="1"][data-offset="0"]', { timeout: WAIT_MS })
   const consumed = await runSamsa(['consume', 'ui-topic', '--bootstrap-server', bootstrap, '--from', 'beginning', '--exit-at-end', '--format', 'json'])
   assert.equal(consumed.code, 0, consumed.stderr)
@@ -139,7 +142,7 @@ test('the console in headless Chromium: pages, live charts with a running sensor
   // Live tail: a record produced elsewhere appears; the value filter keeps others out.
   await page.fill('input[name="filter-value"]', 'tail')
   await page.click('#live-toggle')
-  await page.waitForFunction(() => /following/.test(document.querySelector('#browse-note')?.textContent ?? ''), undefined, { timeout: WAIT_MS })
+  await page.locator('#browse-note', { hasText: 'following' }).waitFor({ timeout: WAIT_MS })
   assert.equal((await api(console.url, 'POST', '/api/topics/ui-topic/messages', { value: 'not shown', partition: 0 })).status, 201)
   assert.equal((await api(console.url, 'POST', '/api/topics/ui-topic/messages', { key: 'k2', value: 'seen by the tail', partition: 2 })).status, 201)
   await page.waitForSelector('#messages-table tr[data-partition="2"][data-offset="0"]', { timeout: WAIT_MS })
@@ -164,7 +167,10 @@ test('the console in headless Chromium: pages, live charts with a running sensor
   await shot('group')
 
   // Dark mode: the system preference, then the toggle (auto -> light -> dark).
-  const background = () => page.evaluate(() => getComputedStyle(document.body).backgroundColor)
+  const background = (): Promise<string> => page.evaluate(() => {
+    const g = globalThis as unknown as { getComputedStyle: (e: unknown) => { backgroundColor: string }, document: { body: unknown } }
+    return g.getComputedStyle(g.document.body).backgroundColor
+  })
   const light = await background()
   await page.emulateMedia({ colorScheme: 'dark' })
   const systemDark = await background()
