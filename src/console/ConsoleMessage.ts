@@ -123,7 +123,3 @@ export function matchesFilter (m: ConsoleMessage, f: MessageFilter): boolean {
   if (f.value !== undefined && (m.value === null || !m.value.toLowerCase().includes(f.value))) return false
   return true
 }
-
-export function isEmptyFilter (f: MessageFilter): boolean {
-  return f.key === undefined && f.value === undefined && f.from === undefined && f.to === undefined
-}
