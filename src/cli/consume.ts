@@ -63,7 +63,7 @@ export async function run (argv: string[]): Promise<number> {
         if (isStdoutClosed()) stop.abort()
       },
     })
-    if (process.stderr.isTTY === true && !isStdoutClosed()) process.stderr.write(err.dim(`${result.count} record${result.count === 1 ? '' : 's'}\n`))
+    if (process.stderr.isTTY === true && !isStdoutClosed()) process.stderr.write(err.dim(`${result.count} record${result.count === 1 ? '' : 's'}`) + '\n')
     return 0
   })
 }

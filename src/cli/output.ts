@@ -132,7 +132,7 @@ export function formatRecord (r: FetchedRecord, format: RecordFormat, style: Sty
   const ts = Number(r.timestamp)
   const when = Number.isFinite(ts) && ts >= 0 ? new Date(ts).toISOString() : String(r.timestamp)
   const keyText = obj.key === null ? '' : `  key ${typeof obj.key === 'string' ? obj.key : toJson(obj.key)}`
-  const head = style.dim(`${r.topic}/${r.partition} @${r.offset}  ${when}`) + style.bold(keyText)
+  const head = style.dim(`${r.topic}/${r.partition} @${r.offset}  ${when}`) + (keyText === '' ? '' : style.bold(keyText))
   const headers = obj.headers !== undefined ? '\n' + style.dim(`headers ${toJson(obj.headers)}`) : ''
   const body = typeof obj.value === 'string' ? obj.value : colourJson(toJson(obj.value, 2), style)
   return `${head}${headers}\n${body}\n`
