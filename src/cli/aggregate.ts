@@ -56,7 +56,7 @@ export async function run (argv: string[]): Promise<number> {
     const from = parseChoice('from', values.from, ['beginning', 'end'] as const)
     const pretty = process.stdout.isTTY === true
     const group = values.group ?? defaultAggregateGroup(output)
-    if (process.stderr.isTTY === true) process.stderr.write(err.dim(`aggregating ${input} -> ${output} in ${windowMs / 1000}s windows (group ${group})\n`))
+    if (process.stderr.isTTY === true) process.stderr.write(err.dim(`aggregating ${input} -> ${output} in ${windowMs / 1000}s windows (group ${group})`) + '\n')
     const result: AggregatorResult = await runAggregator({
       ...client,
       input,
@@ -72,7 +72,7 @@ export async function run (argv: string[]): Promise<number> {
         for (const w of windows) await writeOut(pretty ? describeWindow(w, out) : toJson(windowValue(w)) + '\n')
       },
     })
-    if (process.stderr.isTTY === true) process.stderr.write(err.dim(`${result.emitted} windows emitted, ${result.late} late readings dropped, ${result.invalid} records were not readings\n`))
+    if (process.stderr.isTTY === true) process.stderr.write(err.dim(`${result.emitted} windows emitted, ${result.late} late readings dropped, ${result.invalid} records were not readings`) + '\n')
     return 0
   })
 }

@@ -10,6 +10,7 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { setTimeout as delay } from 'node:timers/promises'
+import { startConsole } from '../console/server.ts'
 import { createLogger, startBroker } from '../index.ts'
 import { runAggregator } from '../tools/aggregator.ts'
 import { runPrinter } from '../tools/printer.ts'
@@ -41,20 +42,6 @@ unless --data-dir is given. Ctrl-C stops everything cleanly.`,
   },
   examples: ['samsa demo', 'samsa demo --sensors 5 --interval 500ms --window 5s', 'samsa demo --port 0 --count 10'],
 })
-
-interface RunningConsole { url: string, close: () => Promise<void> }
-type StartConsole = (options: { bootstrapServers: string, port: number }) => Promise<RunningConsole>
-
-/** The web console's startConsole, or undefined in a build without src/console. */
-async function loadConsole (): Promise<StartConsole | undefined> {
-  const specifier = '../console/server.ts'
-  try {
-    const mod = await import(specifier) as { startConsole?: StartConsole }
-    return mod.startConsole
-  } catch {
-    return undefined
-  }
-}
 
 const SENSORS_TOPIC = 'sensors'
 const STATS_TOPIC = 'sensors.stats'
@@ -129,16 +116,15 @@ export async function run (argv: string[]): Promise<number> {
       await createTopic(admin, { topic: STATS_TOPIC, partitions: 1, ifNotExists: true })
     })
 
-    const startConsole = withConsole ? await loadConsole() : undefined
-    if (withConsole && startConsole === undefined) {
-      await say('console', `not available in this build; see the data with \`samsa topics describe --bootstrap-server ${bootstrap}\``)
-    } else if (startConsole !== undefined) {
+    if (withConsole) {
       try {
         const running = await startConsole({ bootstrapServers: bootstrap, port: consolePort })
         cleanups.push(() => running.close())
         await say('console', `open ${out.bold(running.url)}`)
       } catch (error) {
-        await say('console', `not started (${describeError(error)}); run \`samsa console --bootstrap-server ${bootstrap}\``)
+        const e = error as NodeJS.ErrnoException
+        const why = e.code === 'EADDRINUSE' ? `port ${consolePort} is in use; pick another with --console-port` : describeError(error)
+        await say('console', `not started (${why}); start it with \`samsa console --bootstrap-server ${bootstrap}\``)
       }
     }
 

@@ -59,7 +59,10 @@ function progressDisplay (totalBytes: number | undefined): { update: (p: { recor
       last = now
       draw(p)
     },
-    done: () => { if (shown) process.stderr.write('\r\u001b[K') },
+    done: () => {
+      if (shown) process.stderr.write('\r\u001b[K')
+      shown = false
+    },
   }
 }
 
@@ -102,10 +105,10 @@ export async function run (argv: string[]): Promise<number> {
         signal,
         ...(progress !== undefined ? { onProgress: progress.update } : {}),
       })
-      progress?.done()
       if (process.stderr.isTTY === true) {
+        progress?.done()
         const seconds = (Date.now() - started) / 1000
-        process.stderr.write(err.dim(`${result.records} record${result.records === 1 ? '' : 's'} sent to ${topic} in ${seconds.toFixed(1)} s\n`))
+        process.stderr.write(err.dim(`${result.records} record${result.records === 1 ? '' : 's'} sent to ${topic} in ${seconds.toFixed(1)} s`) + '\n')
       }
     } finally {
       progress?.done()

@@ -108,7 +108,7 @@ const SUBCOMMANDS = {
         ...(partitions !== undefined ? { partitions } : {}),
         ...(replicationFactor !== undefined ? { replicationFactor } : {}),
       }))
-      process.stderr.write(created ? `Created topic ${topic}.\n` : err.dim(`Topic ${topic} exists already.\n`))
+      process.stderr.write(created ? `Created topic ${topic}.\n` : err.dim(`Topic ${topic} exists already.`) + '\n')
       return 0
     }),
   },
@@ -141,7 +141,7 @@ const SUBCOMMANDS = {
     run: (argv: string[]) => runCommand(deleteSpec, argv, async ({ values, positionals }, { client, err }) => {
       const topic = topicArgument(values, positionals)
       const deleted = await withAdmin(client, admin => deleteTopic(admin, { topic, ifExists: values['if-exists'] === true }))
-      process.stderr.write(deleted ? `Deleted topic ${topic}.\n` : err.dim(`Topic ${topic} does not exist.\n`))
+      process.stderr.write(deleted ? `Deleted topic ${topic}.\n` : err.dim(`Topic ${topic} does not exist.`) + '\n')
       return 0
     }),
   },
