@@ -7,7 +7,7 @@
 // the aggregator stores its window watermark in each offset's metadata string (Kafka keeps it with
 // the offset, up to offset.metadata.max.bytes), and Consumer.commit() always sends null there.
 
-import { type Admin, type Consumer, kGetApi, kGetConnection } from '@platformatic/kafka'
+import { type Admin, type Consumer, findErrorBy, kGetApi, kGetConnection } from '@platformatic/kafka'
 import { partitionKey, type TopicPartition } from './PartitionFetcher.ts'
 import { ToolError, ToolErrorCodes } from './ToolError.ts'
 
@@ -28,6 +28,13 @@ interface OffsetCommitTopic { name: string, partitions: Array<{ partitionIndex: 
 interface OffsetCommitResponse { topics: Array<{ name: string, partitions: Array<{ partitionIndex: number, errorCode: number }> }> }
 type OffsetCommitApi = (connection: unknown, groupId: string, generationId: number, memberId: string, groupInstanceId: string | null,
   topics: OffsetCommitTopic[], callback: (error: Error | null, response?: OffsetCommitResponse) => void) => void
+
+/** Errors that mean this member's generation is over: rejoin, then start again from the committed offsets. */
+export function needsRejoin (error: unknown): boolean {
+  if (!(error instanceof Error)) return false
+  return ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID', 'NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE']
+    .some(id => findErrorBy(error, 'apiId', id) !== null)
+}
 
 function callback<T> (run: (cb: (error: Error | null, value?: T) => void) => void): Promise<T> {
   return new Promise((resolve, reject) => {

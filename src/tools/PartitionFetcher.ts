@@ -42,6 +42,13 @@ export interface PartitionFetcherOptions {
   reset?: OffsetResetPolicy
   /** read_committed: the end to catch up with is the last stable offset, not the high watermark */
   readCommitted?: boolean
+  /** bytes per partition in a fetch (Kafka's max.partition.fetch.bytes, default 1 MiB) */
+  partitionMaxBytes?: number
+}
+
+/** The fetcher settings that follow the consumer's options (isolation level, bytes per partition). */
+export function fetcherOptionsOf (consumer: { isolationLevel?: number, maxBytesPerPartition?: number }, reset: OffsetResetPolicy): PartitionFetcherOptions {
+  return { reset, readCommitted: consumer.isolationLevel === 1, ...(consumer.maxBytesPerPartition !== undefined ? { partitionMaxBytes: consumer.maxBytesPerPartition } : {}) }
 }
 
 export function partitionKey (topic: string, partition: number): string {
@@ -52,6 +59,7 @@ export class PartitionFetcher {
   readonly #consumer: BufferConsumer
   readonly #reset: OffsetResetPolicy
   readonly #readCommitted: boolean
+  readonly #partitionMaxBytes: number
   readonly #positions = new Map<string, PartitionPosition>()
   /** the end offset (high watermark or last stable offset) each partition's latest fetch reported */
   readonly #ends = new Map<string, bigint>()
@@ -60,6 +68,7 @@ export class PartitionFetcher {
     this.#consumer = consumer
     this.#reset = options.reset ?? 'fail'
     this.#readCommitted = options.readCommitted ?? false
+    this.#partitionMaxBytes = options.partitionMaxBytes ?? 1024 * 1024
   }
 
   /** Replaces the assignment: these partitions, from these offsets. */
@@ -117,7 +126,7 @@ export class PartitionFetcher {
       if (requests === undefined) byNode.set(leader, requests = new Map())
       let request = requests.get(topic.id)
       if (request === undefined) requests.set(topic.id, request = { topicId: topic.id, partitions: [] })
-      request.partitions.push({ partition: p.partition, fetchOffset: p.offset, partitionMaxBytes: 1024 * 1024, currentLeaderEpoch: -1, lastFetchedEpoch: -1 })
+      request.partitions.push({ partition: p.partition, fetchOffset: p.offset, partitionMaxBytes: this.#partitionMaxBytes, currentLeaderEpoch: -1, lastFetchedEpoch: -1 })
     }
     const responses = await Promise.all([...byNode].map(async ([node, requests]) => {
       const topicsToFetch = [...requests.values()]

@@ -20,10 +20,10 @@
 // A rebalance is handled the same way: drop all state, rebuild from the committed offsets.
 
 import { setTimeout as delay } from 'node:timers/promises'
-import { Admin, Consumer, findErrorBy, Producer } from '@platformatic/kafka'
+import { Admin, Consumer, Producer } from '@platformatic/kafka'
 import { baseOptions, type ClientConfig, consumerOptions, producerOptions } from './clientOptions.ts'
-import { GroupMembership, type OffsetToCommit } from './GroupMembership.ts'
-import { PartitionFetcher, partitionKey, type PartitionPosition } from './PartitionFetcher.ts'
+import { GroupMembership, needsRejoin, type OffsetToCommit } from './GroupMembership.ts'
+import { fetcherOptionsOf, PartitionFetcher, partitionKey, type PartitionPosition } from './PartitionFetcher.ts'
 import { startOffsets, topicPartitions } from './printer.ts'
 import { ToolError, ToolErrorCodes } from './ToolError.ts'
 import { type ClosedWindow, parseCheckpoint, TumblingWindows } from './TumblingWindows.ts'
@@ -101,20 +101,16 @@ function parseReading (key: Buffer | null, value: Buffer | null, timestamp: bigi
   return { sensorId, eventTimeMs, values }
 }
 
-function needsRejoin (error: unknown): boolean {
-  return ['ILLEGAL_GENERATION', 'UNKNOWN_MEMBER_ID', 'REBALANCE_IN_PROGRESS', 'FENCED_INSTANCE_ID', 'NOT_COORDINATOR', 'COORDINATOR_NOT_AVAILABLE']
-    .some(id => findErrorBy(error as Error, 'apiId', id) !== null)
-}
-
 export async function runAggregator (options: AggregatorOptions): Promise<AggregatorResult> {
   if (options.input === options.output) throw new ToolError(ToolErrorCodes.INVALID, 'input and output must be different topics')
   const group = options.group ?? defaultAggregateGroup(options.output)
   const admin = new Admin(baseOptions(options, 'samsa-aggregate'))
-  const consumer = new Consumer(consumerOptions(options, 'samsa-aggregate', group))
+  const consumerConfig = consumerOptions(options, 'samsa-aggregate', group)
+  const consumer = new Consumer(consumerConfig)
   const producer = new Producer({ ...producerOptions(options, 'samsa-aggregate'), idempotent: true, acks: -1 })
   let clientError: Error | undefined
   for (const client of [admin, consumer, producer]) client.on('error', (error: Error) => { clientError ??= error })
-  const fetcher = new PartitionFetcher(consumer, { reset: 'earliest', readCommitted: options.properties?.get('isolation.level')?.toLowerCase() === 'read_committed' })
+  const fetcher = new PartitionFetcher(consumer, fetcherOptionsOf(consumerConfig, 'earliest'))
   const membership = new GroupMembership(consumer, [options.input])
   const windows = new Map<string, TumblingWindows>()
   const result: AggregatorResult = { emitted: 0, late: 0, invalid: 0 }
@@ -148,7 +144,8 @@ export async function runAggregator (options: AggregatorOptions): Promise<Aggreg
     await membership.join()
     while (!stopped()) {
       if (clientError !== undefined) throw clientError
-      if (reload || membership.rebalanced()) {
+      const rebalanced = membership.rebalanced() // called every round: it remembers the generation seen
+      if (reload || rebalanced) {
         reload = false
         windows.clear()
         const assigned = membership.assignment()

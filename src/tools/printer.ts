@@ -14,8 +14,8 @@ import { randomUUID } from 'node:crypto'
 import { setTimeout as delay } from 'node:timers/promises'
 import { Consumer } from '@platformatic/kafka'
 import { type ClientConfig, consumerOptions } from './clientOptions.ts'
-import { GroupMembership } from './GroupMembership.ts'
-import { type FetchedRecord, listOffsets, PartitionFetcher, partitionKey, type PartitionPosition, type TopicPartition } from './PartitionFetcher.ts'
+import { GroupMembership, needsRejoin } from './GroupMembership.ts'
+import { type FetchedRecord, fetcherOptionsOf, listOffsets, PartitionFetcher, partitionKey, type PartitionPosition, type TopicPartition } from './PartitionFetcher.ts'
 import { isUnreachable, ToolError, ToolErrorCodes } from './ToolError.ts'
 
 /** How often a printer in a group commits what it printed. */
@@ -106,10 +106,11 @@ export async function startOffsets (consumer: Consumer<Buffer, Buffer, Buffer, B
 
 export async function runPrinter (options: PrinterOptions): Promise<PrinterResult> {
   const from = options.from ?? { kind: 'end' }
-  const consumer = new Consumer(consumerOptions(options, 'samsa-consume', options.group ?? `samsa-consume-${randomUUID()}`))
+  const consumerConfig = consumerOptions(options, 'samsa-consume', options.group ?? `samsa-consume-${randomUUID()}`)
+  const consumer = new Consumer(consumerConfig)
   let clientError: Error | undefined
   consumer.on('error', (error: Error) => { clientError ??= error })
-  const fetcher = new PartitionFetcher(consumer, { reset: 'earliest', readCommitted: options.properties?.get('isolation.level')?.toLowerCase() === 'read_committed' })
+  const fetcher = new PartitionFetcher(consumer, fetcherOptionsOf(consumerConfig, 'earliest'))
   const membership = options.group !== undefined ? new GroupMembership(consumer, [options.topic]) : undefined
   let count = 0
   let reason: PrinterResult['reason'] = 'signal'
@@ -120,7 +121,14 @@ export async function runPrinter (options: PrinterOptions): Promise<PrinterResul
 
   const commit = async (): Promise<void> => {
     if (membership === undefined || consumed.size === 0) return
-    await membership.commit([...consumed.values()])
+    try {
+      await membership.commit([...consumed.values()])
+    } catch (error) {
+      // A rebalance ended this generation: the next round starts again from the committed offsets
+      // (records printed since the last commit may be printed again: at-least-once).
+      if (!needsRejoin(error)) throw error
+      await membership.join()
+    }
     lastCommit = Date.now()
   }
 
