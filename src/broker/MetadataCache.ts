@@ -5,7 +5,7 @@
 // Each partition directory also gets Kafka's `partition.metadata` (version + topic_id) from the log.
 
 import { randomBytes } from 'node:crypto'
-import { readFileSync, existsSync } from 'node:fs'
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs'
 import { open, rename } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { ConfigValue } from '../config/ConfigDef.ts'
@@ -66,6 +66,13 @@ export class MetadataCache {
     for (const t of stored?.topics ?? []) {
       this.put({ name: t.name, topicId: t.topicId, partitions: t.partitions, configs: parseTopicOverrides(Object.entries(t.configs)), internal: t.internal ?? false })
     }
+    // A new cluster id is recorded at once (start-up, so synchronously): meta.properties in every
+    // log dir is stamped with it, and the next start must find the same one.
+    if (stored === undefined) {
+      const tmp = `${this.file}.tmp`
+      writeFileSync(tmp, this.serialise())
+      renameSync(tmp, this.file)
+    }
   }
 
   private put (t: TopicMetadata): void {
@@ -110,7 +117,7 @@ export class MetadataCache {
     await this.persist()
   }
 
-  private persist (): Promise<void> {
+  private serialise (): string {
     const snapshot: Stored = {
       version: 1,
       clusterId: this.clusterId,
@@ -122,7 +129,11 @@ export class MetadataCache {
         ...(t.internal ? { internal: true } : {}),
       })),
     }
-    const text = JSON.stringify(snapshot, null, 2) + '\n'
+    return JSON.stringify(snapshot, null, 2) + '\n'
+  }
+
+  private persist (): Promise<void> {
+    const text = this.serialise()
     // Each write waits for the previous one; a failed write does not block the next.
     const write = this.writing.catch(() => {}).then(() => writeAtomically(this.file, text))
     this.writing = write
