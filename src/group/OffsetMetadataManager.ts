@@ -141,6 +141,14 @@ export class OffsetMetadataManager {
   /** Throws GroupError for a refusal of the whole request. */
   commitOffset (ctx: GroupRequestContext, req: OffsetCommitRequestData): CoordinatorResult<TopicResult[]> {
     const check = this.validateOffsetCommit(ctx, req)
+    // A partition the member may not commit (a KIP-848 member's older epoch) refuses the whole
+    // request, as Kafka's per-partition validator throws.
+    for (const topic of req.topics) {
+      for (const p of topic.partitions) {
+        const refused = check(topic.name, p.partitionIndex)
+        if (refused !== ErrorCode.NONE) throw new GroupError(refused)
+      }
+    }
     const now = this.now()
     const expireTimestampMs = req.retentionTimeMs === -1n ? null : now + Number(req.retentionTimeMs)
     const records: CoordinatorRecord[] = []
@@ -151,11 +159,6 @@ export class OffsetMetadataManager {
       for (const p of topic.partitions) {
         if (this.isMetadataInvalid(p.committedMetadata)) {
           partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.OFFSET_METADATA_TOO_LARGE })
-          continue
-        }
-        const refused = check(topic.name, p.partitionIndex)
-        if (refused !== ErrorCode.NONE) {
-          partitions.push({ partitionIndex: p.partitionIndex, errorCode: refused })
           continue
         }
         partitions.push({ partitionIndex: p.partitionIndex, errorCode: ErrorCode.NONE })

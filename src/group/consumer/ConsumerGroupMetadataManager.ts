@@ -228,9 +228,9 @@ export class ConsumerGroupMetadataManager {
     if (req.memberEpoch === 0) {
       if (req.rebalanceTimeoutMs === -1) throw invalid('RebalanceTimeoutMs must be provided in first request.')
       if (req.topicPartitions === null || req.topicPartitions.length > 0) throw invalid('TopicPartitions must be empty when (re-)joining.')
-      const hasNames = req.subscribedTopicNames !== null && req.subscribedTopicNames.length > 0
-      const hasRegex = req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== ''
-      if (!hasNames && !hasRegex) throw invalid('SubscribedTopicNames or SubscribedTopicRegex must be set in first request.')
+      if (req.subscribedTopicNames === null && req.subscribedTopicRegex === null) {
+        throw invalid('Either SubscribedTopicNames or SubscribedTopicRegex must be non-null when (re-)joining.')
+      }
     } else if (req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
       if (req.instanceId === null) throw invalid('InstanceId can\'t be null.')
     } else if (req.memberEpoch < LEAVE_GROUP_STATIC_MEMBER_EPOCH) {
@@ -343,9 +343,11 @@ export class ConsumerGroupMetadataManager {
     const subscriptionMetadata = subscriptionMetadataOf(members.values(), resolved, topics)
     const metadataHash = hashSubscriptionMetadata(subscriptionMetadata)
     group.subscriptionMetadata = subscriptionMetadata
-    let groupEpoch = group.groupEpoch
-    if (subscriptionChanged || metadataHash !== group.metadataHash) {
-      groupEpoch++
+    // A new group starts at epoch 1; a change of subscription or of the subscribed topics moves it
+    // on (both on a new group's first join with topics, as in Kafka 4.4).
+    let groupEpoch = group.groupEpoch === 0 ? 1 : group.groupEpoch
+    if (subscriptionChanged || metadataHash !== group.metadataHash) groupEpoch++
+    if (groupEpoch !== group.groupEpoch) {
       records.push({ type: 'consumerGroupMetadata', group: group.groupId, value: { epoch: groupEpoch, metadataHash } })
       this.logger.info({ groupId: group.groupId, groupEpoch }, 'bumped group epoch')
     }
@@ -520,7 +522,12 @@ export class ConsumerGroupMetadataManager {
     const metadataHash = this.topics === EMPTY_TOPICS_IMAGE
       ? group.metadataHash
       : hashSubscriptionMetadata(subscriptionMetadataOf(members.values(), resolved, this.topics))
-    records.push({ type: 'consumerGroupMetadata', group: group.groupId, value: { epoch: group.groupEpoch + 1, metadataHash } })
+    const groupEpoch = group.groupEpoch + 1
+    records.push({ type: 'consumerGroupMetadata', group: group.groupId, value: { epoch: groupEpoch, metadataHash } })
+    // The last member gone: the (empty) target assignment is current at once.
+    if (members.size === 0) {
+      records.push({ type: 'consumerGroupTargetAssignmentMetadata', group: group.groupId, value: { assignmentEpoch: groupEpoch, assignmentTimestamp: BigInt(this.now()) } })
+    }
     this.timer.cancel(sessionKey(group.groupId, member.memberId))
     this.timer.cancel(rebalanceKey(group.groupId, member.memberId))
     return result(response, records, { replay: true })
@@ -576,7 +583,8 @@ export class ConsumerGroupMetadataManager {
         clientId: m.clientId,
         clientHost: m.clientHost,
         subscribedTopicNames: [...m.subscribedTopicNames],
-        subscribedTopicRegex: m.subscribedTopicRegex,
+        // Kafka reports '' for a member without a regular expression.
+        subscribedTopicRegex: m.subscribedTopicRegex ?? '',
         assignment: { topicPartitions: named(m.assignedPartitions) },
         targetAssignment: { topicPartitions: named(group.targetAssignmentOf(m.memberId)) },
       })),
