@@ -18,7 +18,12 @@ export interface DriverSpec {
 
 const python = (script: string): DriverSpec => ({ kinds: ['json', 'binary'], make: peer => pythonDriver(peer as string, script) })
 
-export const DRIVERS: Readonly<Record<Exclude<ClientId, 'kafka-topics'>, DriverSpec>> = {
+/** Clients whose rows run their own scenarios (kafka-topics, the group scenarios of groups.test.ts), not the roundtrip driver. */
+export type ScenarioOnlyClient = 'kafka-topics' | 'kafka-java' | 'kafka-consumer-groups'
+const SCENARIO_ONLY: ReadonlySet<ClientId> = new Set<ScenarioOnlyClient>(['kafka-topics', 'kafka-java', 'kafka-consumer-groups'])
+export function isScenarioOnlyClient (client: ClientId): client is ScenarioOnlyClient { return SCENARIO_ONLY.has(client) }
+
+export const DRIVERS: Readonly<Record<Exclude<ClientId, ScenarioOnlyClient>, DriverSpec>> = {
   'kafka-python-2.0.2': python(KAFKA_PYTHON_DRIVER),
   'kafka-python': python(KAFKA_PYTHON_DRIVER),
   'confluent-kafka-debian': python(CONFLUENT_KAFKA_DRIVER),
@@ -30,7 +35,7 @@ export const DRIVERS: Readonly<Record<Exclude<ClientId, 'kafka-topics'>, DriverS
 }
 
 /** The client's driver, or undefined when its peer is missing (the test reports that itself). */
-export async function driverFor (client: Exclude<ClientId, 'kafka-topics'>): Promise<ClientDriver | undefined> {
+export async function driverFor (client: Exclude<ClientId, ScenarioOnlyClient>): Promise<ClientDriver | undefined> {
   const peer = await findPeer(clientInfo(client).peer)
   if (peer === undefined) return undefined
   return DRIVERS[client].make(peer)

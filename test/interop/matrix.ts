@@ -21,7 +21,7 @@ export const CODECS: readonly Codec[] = ['none', 'gzip', 'snappy', 'lz4', 'zstd'
 
 export type ClientId =
   | 'kafka-python-2.0.2' | 'kafka-python' | 'confluent-kafka-debian' | 'confluent-kafka' | 'kcat'
-  | 'kafkajs' | 'platformatic' | 'kafka-console' | 'kafka-topics'
+  | 'kafkajs' | 'platformatic' | 'kafka-console' | 'kafka-topics' | 'kafka-java' | 'kafka-consumer-groups'
 
 /** Peer names as test/helpers/peers.ts knows them. */
 export type PeerId =
@@ -78,9 +78,17 @@ export const CLIENTS: readonly ClientInfo[] = [
     id: 'kafka-topics', name: 'kafka-topics', version: REFERENCE_KAFKA_VERSION, source: 'Apache Kafka jars', peer: 'kafka',
     lacks: [],
   },
+  {
+    id: 'kafka-java', name: 'Apache Kafka Java consumer', version: REFERENCE_KAFKA_VERSION, source: 'Apache Kafka jars', peer: 'kafka',
+    lacks: [],
+  },
+  {
+    id: 'kafka-consumer-groups', name: 'kafka-consumer-groups', version: REFERENCE_KAFKA_VERSION, source: 'Apache Kafka jars', peer: 'kafka',
+    lacks: [],
+  },
 ]
 
-export type ScenarioId = `roundtrip-${Codec}` | 'group' | 'exercise' | 'topics'
+export type ScenarioId = `roundtrip-${Codec}` | 'group' | 'exercise' | 'topics' | 'kip848' | 'group-mixed' | 'exercise-group' | 'consumer-groups'
 
 export interface ScenarioInfo { id: ScenarioId, title: string, description: string }
 
@@ -104,6 +112,26 @@ export const SCENARIOS: readonly ScenarioInfo[] = [
     id: 'topics',
     title: 'topics',
     description: 'kafka-topics --create (with and without --partitions, with --config), --list, --describe, --delete',
+  },
+  {
+    id: 'kip848',
+    title: 'KIP-848 group',
+    description: 'group.protocol=consumer (server-side assignor): two members share a 6-partition topic while a producer writes; a third joins mid-stream, then the first leaves; each partition held by one member at a time (from the clients\' assignment callbacks), records read only by their owner, every record consumed',
+  },
+  {
+    id: 'group-mixed',
+    title: 'mixed classic group',
+    description: 'kafka-python, kafkajs, confluent-kafka and the Java consumer in one classic group (the `roundrobin` assignor; kafkajs registers its round-robin under that name) on a 6-partition topic while a producer writes; the kafka-python member is killed with -9 and the others take its partitions after its session timeout; ownership exclusive throughout, every record consumed at least once',
+  },
+  {
+    id: 'exercise-group',
+    title: 'exercise with --group',
+    description: 'examples/consumer.py --group resumes after its own restart and after the broker is killed with -9 and restarted, without re-reading what it committed',
+  },
+  {
+    id: 'consumer-groups',
+    title: 'consumer-groups',
+    description: 'kafka-consumer-groups on a classic and a KIP-848 group: --list (--state --type), --describe (lag, --state, --members, an unknown group), --reset-offsets --to-earliest --execute, --delete-offsets, --delete: the same output as from Apache Kafka, hosts, ports, node ids and generated member ids aside',
   },
 ]
 
@@ -139,11 +167,20 @@ export const ROWS: readonly MatrixRow[] = [
   { client: 'kafka-topics', scenario: 'topics', test: 'test/interop/kafkaTools.test.ts', samsa: 'pass' },
   { client: 'kafka-python-2.0.2', scenario: 'exercise', test: 'test/interop/exercise.test.ts', samsa: 'pass' },
   { client: 'kafka-python', scenario: 'exercise', test: 'test/interop/exercise.test.ts', samsa: 'pass' },
+  ...(['confluent-kafka', 'kafka-java'] as const).map((client): MatrixRow => ({ client, scenario: 'kip848', test: 'test/interop/groups.test.ts', samsa: 'pass' })),
+  ...(['kafka-python', 'kafkajs', 'confluent-kafka', 'kafka-java'] as const)
+    .map((client): MatrixRow => ({ client, scenario: 'group-mixed', test: 'test/interop/groups.test.ts', samsa: 'pass' })),
+  ...(['kafka-python-2.0.2', 'kafka-python'] as const).map((client): MatrixRow => ({ client, scenario: 'exercise-group', test: 'test/interop/groups.test.ts', samsa: 'pass' })),
+  { client: 'kafka-consumer-groups', scenario: 'consumer-groups', test: 'test/interop/groups.test.ts', samsa: 'pass' },
 ]
 
 /** The test file that runs every row against Apache Kafka, proving the drivers. */
 export const REFERENCE_TESTS: Readonly<Partial<Record<ScenarioId, string>>> = {
   exercise: 'test/interop/exercise.reference.test.ts',
+  kip848: 'test/interop/groups.reference.test.ts',
+  'group-mixed': 'test/interop/groups.reference.test.ts',
+  'exercise-group': 'test/interop/groups.reference.test.ts',
+  'consumer-groups': 'test/interop/groups.reference.test.ts',
 }
 export const REFERENCE_TEST = 'test/interop/reference.test.ts'
 

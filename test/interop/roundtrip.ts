@@ -13,7 +13,7 @@ import { kafkaTopicsScenario } from '../helpers/clients/kafkaTopicsScenario.ts'
 import { kafkaPythonHasCodec, requireKafkaPythonCodec } from '../helpers/clients/pythonCodecs.ts'
 import { assertSameRecords, makeRecords, type Codec, type TestRecord } from '../helpers/clients/records.ts'
 import { findPeer, requirePeer } from '../helpers/peers.ts'
-import { DRIVERS, driverFor } from './clientDrivers.ts'
+import { DRIVERS, driverFor, isScenarioOnlyClient, type ScenarioOnlyClient } from './clientDrivers.ts'
 import { clientInfo, type ClientId, type MatrixRow, rowName } from './matrix.ts'
 
 /** Each produce or consume call of a driver must finish within this. */
@@ -91,7 +91,7 @@ export function defineRoundtripTests ({ target, rows, start }: RoundtripOptions)
 
   const clients = [...new Set(rows.filter(r => r.scenario.startsWith('roundtrip-') || r.scenario === 'group').map(r => r.client))]
 
-  async function runClient (client: Exclude<ClientId, 'kafka-topics'>, bootstrap: string): Promise<ClientRun | undefined> {
+  async function runClient (client: Exclude<ClientId, ScenarioOnlyClient>, bootstrap: string): Promise<ClientRun | undefined> {
     const driver = await driverFor(client)
     if (driver === undefined) return undefined
     const python = KAFKA_PYTHON_CLIENTS.has(client) ? await findPeer(clientInfo(client).peer) as string : undefined
@@ -132,7 +132,7 @@ export function defineRoundtripTests ({ target, rows, start }: RoundtripOptions)
    * Batch A is produced and consumed in group G, which commits; batch B is produced; a new
    * consumer (a new process where the client runs in one) in G must get exactly batch B.
    */
-  async function groupScenario (client: Exclude<ClientId, 'kafka-topics'>, driver: ClientDriver, bootstrap: string): Promise<void> {
+  async function groupScenario (client: Exclude<ClientId, ScenarioOnlyClient>, driver: ClientDriver, bootstrap: string): Promise<void> {
     const topic = `interop-${client}-group-${run}`
     const group = `interop-${client}-group-${run}`
     const batches = ['a', 'b'].map(b => makeRecords({ count: RECORDS_PER_KIND, kinds: DRIVERS[client].kinds, tag: `${client}/group/${b}` }))
@@ -161,7 +161,7 @@ export function defineRoundtripTests ({ target, rows, start }: RoundtripOptions)
       return
     }
     for (const client of clients) {
-      if (client === 'kafka-topics') continue
+      if (isScenarioOnlyClient(client)) continue
       const promise = slot(() => runClient(client, broker?.bootstrap ?? ''))
       promise.catch(() => {}) // awaited by the client's tests
       runs.set(client, promise)
