@@ -29,6 +29,7 @@ import {
   type BenchBroker, type BrokerKind, createTopics, KAFKA_DEFAULT_JVM_ARGS, measureColdStart, readCpuMs, readRss, spawnKafka, spawnSamsa,
 } from './brokers.ts'
 import { formatProfile, summarizeProfileFile } from './cpuProfile.ts'
+import { startForeignCpu } from './machine.ts'
 import { consumerPerf, producerPerf, type ProducerPerf } from './perfTools.ts'
 import { requireKafkaJars } from '../test/helpers/kafkaTools.ts'
 import type { KafkaJars } from '../test/helpers/peers.ts'
@@ -88,10 +89,13 @@ function wanted (options: BenchOptions): Set<Scenario> {
   return chosen
 }
 
-async function withCpu<T> (broker: BenchBroker, fn: () => Promise<T>): Promise<{ value: T, cpuMs: number }> {
+/** Runs one tool; measures the broker's CPU time and the CPU others used meanwhile (in cores). */
+async function withCpu<T> (broker: BenchBroker, fn: () => Promise<T>): Promise<{ value: T, cpuMs: number, foreignCores: number }> {
   const before = await readCpuMs(broker.pid)
+  const foreign = await startForeignCpu(() => readCpuMs(broker.pid))
   const value = await fn()
-  return { value, cpuMs: await readCpuMs(broker.pid) - before }
+  const foreignCores = await foreign()
+  return { value, cpuMs: await readCpuMs(broker.pid) - before, foreignCores }
 }
 
 function putProducer (sample: Sample, scenario: string, p: ProducerPerf, cpuMs: number): void {
@@ -132,9 +136,10 @@ async function runBroker (kind: BrokerKind, rep: number, sizes: Sizes, chosen: S
     await consumerPerf({ bootstrap: broker.bootstrap, topic: `bench-warmup-${tag}`, records: sizes.warmupRecords, group: `bench-warmup-${tag}`, kafka })
     const produce = async (scenario: Scenario, topic: string, records: number, recordSize: number, acks: '1' | 'all'): Promise<void> => {
       if (!chosen.has(scenario)) return
-      const { value, cpuMs } = await withCpu(broker, () => producerPerf({ bootstrap: broker.bootstrap, topic, records, recordSize, throughput: -1, acks, kafka }))
+      const { value, cpuMs, foreignCores } = await withCpu(broker, () => producerPerf({ bootstrap: broker.bootstrap, topic, records, recordSize, throughput: -1, acks, kafka }))
       putProducer(sample, scenario, value.all, cpuMs)
-      log(`  ${kind} rep ${rep}: ${scenario} ${value.all.recordsPerSec.toFixed(0)} rec/s ${value.all.mbPerSec} MB/s p99 ${value.all.p99Ms} ms`)
+      sample.set(`${scenario}/other load`, foreignCores)
+      log(`  ${kind} rep ${rep}: ${scenario} ${value.all.recordsPerSec.toFixed(0)} rec/s ${value.all.mbPerSec} MB/s p99 ${value.all.p99Ms} ms (others used ${foreignCores.toFixed(2)} cores)`)
     }
     await produce('produce-1k', `bench-1k-${tag}`, sizes.records1k, 1024, '1')
     await produce('produce-1k-p6', `bench-1k-p6-${tag}`, sizes.records1kP6, 1024, '1')
@@ -143,24 +148,26 @@ async function runBroker (kind: BrokerKind, rep: number, sizes: Sizes, chosen: S
 
     const consume = async (scenario: Scenario, topic: string, records: number): Promise<void> => {
       if (!chosen.has(scenario)) return
-      const { value, cpuMs } = await withCpu(broker, () => consumerPerf({ bootstrap: broker.bootstrap, topic, records, group: `bench-${scenario}-${tag}`, kafka }))
+      const { value, cpuMs, foreignCores } = await withCpu(broker, () => consumerPerf({ bootstrap: broker.bootstrap, topic, records, group: `bench-${scenario}-${tag}`, kafka }))
+      sample.set(`${scenario}/other load`, foreignCores)
       sample.set(`${scenario}/records/s`, value.fetchRecordsPerSec)
       sample.set(`${scenario}/MB/s`, value.fetchMbPerSec)
       sample.set(`${scenario}/group join`, value.rebalanceMs)
       sample.set(`${scenario}/cpu`, cpuMs * 1000 / value.records)
-      log(`  ${kind} rep ${rep}: ${scenario} ${value.fetchRecordsPerSec.toFixed(0)} rec/s ${value.fetchMbPerSec.toFixed(2)} MB/s`)
+      log(`  ${kind} rep ${rep}: ${scenario} ${value.fetchRecordsPerSec.toFixed(0)} rec/s ${value.fetchMbPerSec.toFixed(2)} MB/s (others used ${foreignCores.toFixed(2)} cores)`)
     }
     await consume('consume-1k', `bench-1k-${tag}`, sizes.records1k)
     await consume('consume-100b', `bench-100b-${tag}`, sizes.records100b)
 
     if (chosen.has('latency-1k')) {
-      const { value, cpuMs } = await withCpu(broker, () => producerPerf({
+      const { value, cpuMs, foreignCores } = await withCpu(broker, () => producerPerf({
         bootstrap: broker.bootstrap, topic: `bench-latency-${tag}`, records: sizes.latencyRecords, recordSize: 1024,
         throughput: sizes.latencyRate, acks: '1', warmupRecords: sizes.latencyWarmup, reportingIntervalMs: 1000, kafka,
       }))
       for (const line of value.progress) log(`    ${line}`)
       putProducer(sample, 'latency-1k', value.steady, cpuMs * value.steady.records / value.all.records)
-      log(`  ${kind} rep ${rep}: latency-1k p50 ${value.steady.p50Ms} ms p99 ${value.steady.p99Ms} ms p99.9 ${value.steady.p999Ms} ms`)
+      sample.set('latency-1k/other load', foreignCores)
+      log(`  ${kind} rep ${rep}: latency-1k p50 ${value.steady.p50Ms} ms p99 ${value.steady.p99Ms} ms p99.9 ${value.steady.p999Ms} ms (others used ${foreignCores.toFixed(2)} cores)`)
     }
 
     await delay(sizes.idleMs)
@@ -179,12 +186,12 @@ async function runBroker (kind: BrokerKind, rep: number, sizes: Sizes, chosen: S
 const METRICS: ReadonlyArray<[string, string, ResultRow['better']]> = [
   ...(['produce-1k', 'produce-1k-p6', 'produce-100b', 'produce-1k-acks-all'] as const).flatMap(s => [
     [`${s}/records/s`, 'rec/s', 'higher'], [`${s}/MB/s`, 'MB/s', 'higher'],
-    [`${s}/p50`, 'ms', 'lower'], [`${s}/p99`, 'ms', 'lower'], [`${s}/cpu`, 'µs CPU/rec', 'lower'],
+    [`${s}/p50`, 'ms', 'lower'], [`${s}/p99`, 'ms', 'lower'], [`${s}/cpu`, 'µs CPU/rec', 'lower'], [`${s}/other load`, 'cores', 'lower'],
   ] as Array<[string, string, ResultRow['better']]>),
   ...(['consume-1k', 'consume-100b'] as const).flatMap(s => [
-    [`${s}/records/s`, 'rec/s', 'higher'], [`${s}/MB/s`, 'MB/s', 'higher'], [`${s}/group join`, 'ms', 'lower'], [`${s}/cpu`, 'µs CPU/rec', 'lower'],
+    [`${s}/records/s`, 'rec/s', 'higher'], [`${s}/MB/s`, 'MB/s', 'higher'], [`${s}/group join`, 'ms', 'lower'], [`${s}/cpu`, 'µs CPU/rec', 'lower'], [`${s}/other load`, 'cores', 'lower'],
   ] as Array<[string, string, ResultRow['better']]>),
-  ['latency-1k/p50', 'ms', 'lower'], ['latency-1k/p99', 'ms', 'lower'], ['latency-1k/p99.9', 'ms', 'lower'], ['latency-1k/cpu', 'µs CPU/rec', 'lower'],
+  ['latency-1k/p50', 'ms', 'lower'], ['latency-1k/p99', 'ms', 'lower'], ['latency-1k/p99.9', 'ms', 'lower'], ['latency-1k/cpu', 'µs CPU/rec', 'lower'], ['latency-1k/other load', 'cores', 'lower'],
   ['cold start/ready', 'ms', 'lower'], ['cold start/first produce', 'ms', 'lower'],
   ['RSS/idle after start', 'MiB', 'lower'], ['RSS/idle after load', 'MiB', 'lower'], ['RSS/peak', 'MiB', 'lower'],
 ]
@@ -204,7 +211,9 @@ async function run (options: BenchOptions): Promise<BenchResult> {
     const per = (kind: BrokerKind): number[] => samples[kind].flatMap(s => s.has(key) ? [s.get(key) as number] : [])
     if (per('samsa').length === 0 && per('kafka').length === 0) continue
     const slash = key.indexOf('/')
-    rows.push(row(key.slice(0, slash), key.slice(slash + 1), unit, better, { samsa: per('samsa'), kafka: per('kafka') }))
+    const r = row(key.slice(0, slash), key.slice(slash + 1), unit, better, { samsa: per('samsa'), kafka: per('kafka') })
+    if (unit === 'cores') delete r.ratio // a condition of the run, not a figure of the broker
+    rows.push(r)
   }
   const notes: string[] = []
   if (options.cpuProfileDir !== undefined) {
@@ -233,6 +242,7 @@ async function run (options: BenchOptions): Promise<BenchResult> {
       topics: 'created over the protocol before the runs: 1 partition each, 6 for produce-1k-p6; replication factor 1',
       perfToolJvm: '-Xmx512m (test/helpers/kafkaTools.ts), same JVM for both brokers',
       coldStart: 'spawn -> ApiVersions answered (ready) and -> first Produce acks=1 acknowledged (first produce), CreateTopics included; raw client retrying every 5 ms',
+      otherLoad: 'CPU used during the run by everything but the broker, the perf tool and this script (from /proc/stat), in cores: the machine is shared, so a disturbed run says so',
       rss: 'VmRSS of the broker pid after idleMs idle; peak = VmHWM',
     },
     rows,
