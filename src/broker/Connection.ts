@@ -19,6 +19,7 @@ import { decodeRequestHeader, encodeResponse, peekRequestHeader } from '../proto
 import { type Api, inRange, type Fields } from '../protocol/schema.ts'
 import { Writer } from '../protocol/Writer.ts'
 import { handlerFor, supportedApiVersions } from './apiRegistry.ts'
+import type { RequestMetrics } from '../metrics/BrokerMetrics.ts'
 import type { Broker } from './Broker.ts'
 import { type Handler, NO_RESPONSE, type RequestContext } from './defineHandler.ts'
 
@@ -200,7 +201,23 @@ export class Connection {
       clientAddress: this.address,
       logger: this.logger,
       parked: <T>(wait: Promise<T>): Promise<T> => { releaseSlot(); return wait },
+      afterResponse: (fn: () => void): void => { after.push(fn) },
     }
+    const after: Array<() => void> = []
+    let writing = false
+    try {
+      writing = await this.respond(handler, body, ctx, correlationId, started, metrics, after)
+    } finally {
+      if (!writing) runAll(after)
+    }
+  }
+
+  /** Handles a decoded request and writes its response; true once the write owns `after`. */
+  private async respond (handler: Handler, body: Record<string, unknown>, ctx: RequestContext, correlationId: number, started: number,
+    metrics: RequestMetrics | undefined, after: Array<() => void>): Promise<boolean> {
+    const { apiVersion } = ctx
+    const api = handler.api
+    const apiKey = api.key
     let response
     try {
       response = await handler.handle(body, ctx)
@@ -211,14 +228,14 @@ export class Connection {
       if (response === undefined) {
         this.logger.warn({ apiKey, apiVersion, code }, 'no error response for this API; closing connection')
         this.close()
-        return
+        return false
       }
     }
     if (apiKey === ApiKey.Produce) this.broker.metrics.onProduce(body, response === NO_RESPONSE ? null : response)
     else if (apiKey === ApiKey.Fetch && response !== NO_RESPONSE) this.broker.metrics.onFetch(response)
     if (response === NO_RESPONSE || this.closed) {
       metrics?.totalTimeMs.observe(performance.now() - started)
-      return
+      return false
     }
     let chunks: Buffer[]
     try {
@@ -226,26 +243,34 @@ export class Connection {
     } catch (err) {
       this.logger.error({ err, apiKey, apiVersion }, 'response could not be encoded; closing connection')
       this.close()
-      return
+      return false
     }
-    const bytes = await this.writeChunks(chunks)
+    const bytes = await this.writeChunks(chunks, after.length > 0 ? () => runAll(after) : undefined)
     if (metrics !== undefined) {
       metrics.responseBytes.inc(bytes)
       metrics.totalTimeMs.observe(performance.now() - started)
     }
+    return true
   }
 
   /**
    * Writes a response's chunks in one go (writev through cork) and waits for 'drain' if needed.
-   * Returns the bytes written.
+   * Returns the bytes written. `written` runs once the socket is done with the chunks (written to
+   * the kernel, or failed), so buffers in them can be reused.
    */
-  private async writeChunks (chunks: Buffer[]): Promise<number> {
-    if (this.closed) return 0
+  private async writeChunks (chunks: Buffer[], written?: () => void): Promise<number> {
+    if (this.closed) { written?.(); return 0 }
     const s = this.socket
     s.cork()
     let ok = true
     let bytes = 0
-    for (const c of chunks) { ok = s.write(c); bytes += c.length }
+    const last = chunks.length - 1
+    for (let i = 0; i <= last; i++) {
+      const c = chunks[i] as Buffer
+      ok = i === last && written !== undefined ? s.write(c, () => written()) : s.write(c)
+      bytes += c.length
+    }
+    if (last < 0) written?.()
     s.uncork()
     if (!ok && !this.closed) {
       await new Promise<void>(resolve => {
@@ -256,6 +281,10 @@ export class Connection {
     }
     return bytes
   }
+}
+
+function runAll (fns: Array<() => void>): void {
+  for (const fn of fns.splice(0)) fn()
 }
 
 /** A generic error response: the handler's own, or the top-level errorCode when the API has one. */

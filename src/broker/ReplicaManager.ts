@@ -28,6 +28,7 @@ import { LogManager } from '../log/LogManager.ts'
 import { decompress } from '../protocol/records/compression/compress.ts'
 import { CompressionType, compressionTypeForName, isCompressionType } from '../protocol/records/compression/CompressionType.ts'
 import { MAX_DECOMPRESSED_BATCH_BYTES, NO_PARTITION_LEADER_EPOCH } from '../protocol/records/RecordBatch.ts'
+import { BufferPool } from '../log/BufferPool.ts'
 import { DelayedFetchPurgatory, MAX_PARKED_FETCHES } from './DelayedFetch.ts'
 import { FetchSessionCache } from './FetchSessionCache.ts'
 import type { MetadataCache, TopicMetadata } from './MetadataCache.ts'
@@ -101,6 +102,8 @@ function toMs (v: unknown): number {
 
 export class ReplicaManager {
   readonly purgatory: DelayedFetchPurgatory
+  /** Read buffers of the fetch path, reused across fetches (src/log/BufferPool.ts). */
+  readonly fetchBuffers = new BufferPool()
   readonly fetchSessions: FetchSessionCache
   private readonly config: BrokerConfig
   private readonly metadata: MetadataCache

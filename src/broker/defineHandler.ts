@@ -22,6 +22,11 @@ export interface RequestContext {
    * (MAX_PARKED_FETCHES, group.max.size), and must not starve requests that could proceed.
    */
   readonly parked: <T>(wait: Promise<T>) => Promise<T>
+  /**
+   * Runs `fn` once the response has been written to the socket (or the request ended without
+   * one): the place to give back buffers that the response carries (the fetch path's pool).
+   */
+  readonly afterResponse: (fn: () => void) => void
 }
 
 export interface Handler<Req extends Fields = Fields, Res extends Fields = Fields> {

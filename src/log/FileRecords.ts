@@ -136,9 +136,12 @@ export class FileRecords implements CachedFile {
     this.size = position + bytes
   }
 
-  /** Reads up to `length` bytes at `position` (fewer only at end of file). */
-  read (position: number, length: number): Promise<Buffer> {
-    const buf = Buffer.allocUnsafe(length)
+  /**
+   * Reads up to `length` bytes at `position` (fewer only at end of file), into a buffer from
+   * `alloc` when given (the fetch path's pooled buffers).
+   */
+  read (position: number, length: number, alloc?: (size: number) => Buffer): Promise<Buffer> {
+    const buf = alloc !== undefined ? alloc(length) : Buffer.allocUnsafe(length)
     return this.readInto(buf, 0, length, position).then(n => n === length ? buf : buf.subarray(0, n))
   }
 

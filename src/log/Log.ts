@@ -117,6 +117,8 @@ export interface LogReadOptions {
   /** Return the first batch whole even when larger than maxBytes (Fetch v3+). Default true. */
   minOneMessage?: boolean
   isolationLevel?: 0 | 1
+  /** Where the read's buffers come from (a BufferLease's alloc); default: fresh allocations. */
+  alloc?: (size: number) => Buffer
 }
 
 export interface LogReadResult {
@@ -593,7 +595,7 @@ export class Log {
       const maxOffset = Math.min(options.maxOffset ?? (options.isolationLevel === 1 ? lso : this._highWatermark), this._highWatermark)
       if (fetchOffset >= maxOffset) return { errorCode: ErrorCode.NONE, records: EMPTY, firstBatchBaseOffset: -1, ...base }
       try {
-        const r = await this.readBelow(fetchOffset, maxBytes, maxOffset, options.minOneMessage ?? true)
+        const r = await this.readBelow(fetchOffset, maxBytes, maxOffset, options.minOneMessage ?? true, options.alloc)
         return { errorCode: ErrorCode.NONE, records: r?.records ?? EMPTY, firstBatchBaseOffset: r?.firstBatchBaseOffset ?? -1, ...base }
       } catch (err) {
         // most likely a segment deleted by retention under the read: look again (the offset may
@@ -605,7 +607,7 @@ export class Log {
     }
   }
 
-  private async readBelow (fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean): Promise<{ records: Buffer, firstBatchBaseOffset: number } | null> {
+  private async readBelow (fetchOffset: number, maxBytes: number, maxOffset: number, minOneMessage: boolean, alloc: ((size: number) => Buffer) | undefined): Promise<{ records: Buffer, firstBatchBaseOffset: number } | null> {
     let maxSegment = this.hwSegment
     let maxPosition = this.hwPosition
     if (maxOffset < this._highWatermark) {
@@ -616,7 +618,7 @@ export class Log {
     let seg = this.floorSegment(fetchOffset)
     while (seg !== undefined && seg.baseOffset <= maxSegment.baseOffset) {
       const limit = seg === maxSegment ? maxPosition : seg.size
-      const r = await seg.read(fetchOffset, maxBytes, limit, minOneMessage)
+      const r = await seg.read(fetchOffset, maxBytes, limit, minOneMessage, alloc)
       if (r !== null) return r
       seg = this.higherSegment(seg.baseOffset)
     }

@@ -440,9 +440,10 @@ export class LogSegment {
   /**
    * Reads from the first batch holding an offset >= `startOffset`: at most `maxSize` bytes (the
    * whole first batch when `minOneMessage`, however large) and never at or past `maxPosition`.
-   * Returns null when no batch in this segment reaches `startOffset`.
+   * Returns null when no batch in this segment reaches `startOffset`. Buffers come from `alloc`
+   * when given (a lease of the fetch path's pool: the caller gives them back).
    */
-  async read (startOffset: number, maxSize: number, maxPosition: number, minOneMessage: boolean): Promise<SegmentRead | null> {
+  async read (startOffset: number, maxSize: number, maxPosition: number, minOneMessage: boolean, alloc?: (size: number) => Buffer): Promise<SegmentRead | null> {
     const hit = this.recent?.find(startOffset) ?? null
     let resumeAt = 0
     if (hit === null) {
@@ -452,7 +453,7 @@ export class LogSegment {
       const start = this.offsetIndex.lookup(startOffset).position
       if (start < maxPosition) {
         const window = Math.min(maxPosition - start, maxSize + this.indexIntervalBytes + SPECULATIVE_READ_SLACK_BYTES)
-        const buf = await this.log.read(start, window)
+        const buf = await this.log.read(start, window, alloc)
         const h = this.scratchHeader
         let p = 0
         while (p + BATCH_HEADER_SIZE <= buf.length) {
@@ -464,7 +465,7 @@ export class LogSegment {
             const firstBatchBaseOffset = h.baseOffset
             if (p + fetchSize <= buf.length) return { records: buf.subarray(p, p + fetchSize), firstBatchBaseOffset }
             // h is shared: take what is needed before awaiting
-            return { records: await this.log.read(h.position, fetchSize), firstBatchBaseOffset }
+            return { records: await this.log.read(h.position, fetchSize, alloc), firstBatchBaseOffset }
           }
           p += h.size
         }
@@ -476,7 +477,7 @@ export class LogSegment {
     const adjustedMaxSize = minOneMessage ? Math.max(maxSize, loc.size) : maxSize
     const fetchSize = Math.min(maxPosition - loc.position, adjustedMaxSize)
     if (fetchSize <= 0) return { records: EMPTY, firstBatchBaseOffset: -1 }
-    return { records: await this.log.read(loc.position, fetchSize), firstBatchBaseOffset: loc.baseOffset }
+    return { records: await this.log.read(loc.position, fetchSize, alloc), firstBatchBaseOffset: loc.baseOffset }
   }
 
   /**

@@ -54,7 +54,7 @@ interface PartitionRead extends FetchPartitionOutcome {
 
 export const handleFetch = defineHandler(Fetch, {
   versions: '0-17',
-  async handle (req, { broker, apiVersion, parked }) {
+  async handle (req, { broker, apiVersion, parked, afterResponse }) {
     const rm = broker.replicaManager
     const usesTopicIds = apiVersion >= FIRST_TOPIC_ID_VERSION
     const requested: FetchPartitionRequest[] = []
@@ -76,14 +76,17 @@ export const handleFetch = defineHandler(Fetch, {
     const maxBytes = Math.min(req.maxBytes, broker.config.int('fetch.max.bytes'))
     const isolationLevel = apiVersion >= FIRST_V2_VERSION && req.isolationLevel === READ_COMMITTED ? 1 : 0
     const softLimit = apiVersion >= FIRST_SOFT_LIMIT_VERSION
-    let reads = await readPartitions(parts, resolved, maxBytes, softLimit, isolationLevel)
+    // Stored bytes are read into pooled buffers, given back once the response is on the socket.
+    const lease = rm.fetchBuffers.lease()
+    afterResponse(lease.release)
+    let reads = await readPartitions(parts, resolved, maxBytes, softLimit, isolationLevel, lease.alloc)
     if (req.maxWaitMs > 0 && parts.length > 0 && reads.bytes < req.minBytes && !reads.failed) {
       const keys: string[] = []
       for (const p of resolved) if (typeof p === 'object') keys.push(p.key)
       const reason = await parked(rm.purgatory.park(keys, req.minBytes - reads.bytes, req.maxWaitMs))
       if (reason !== 'full' && reason !== 'shutdown') {
         resolved = parts.map(p => resolvePartition(broker, usesTopicIds, p)) // a topic may have gone meanwhile
-        reads = await readPartitions(parts, resolved, maxBytes, softLimit, isolationLevel)
+        reads = await readPartitions(parts, resolved, maxBytes, softLimit, isolationLevel, lease.alloc)
       }
     }
     const results = reads.results
@@ -114,14 +117,14 @@ function errorRead (errorCode: number): PartitionRead {
   return { errorCode, highWatermark: -1n, lastStableOffset: -1n, logStartOffset: -1n, recordsBytes: 0, records: EMPTY }
 }
 
-async function readOne (p: Partition | number, fetchOffset: bigint, maxBytes: number, minOneMessage: boolean, isolationLevel: 0 | 1): Promise<PartitionRead> {
+async function readOne (p: Partition | number, fetchOffset: bigint, maxBytes: number, minOneMessage: boolean, isolationLevel: 0 | 1, alloc: (size: number) => Buffer): Promise<PartitionRead> {
   if (typeof p === 'number') return errorRead(p)
   const log = p.log
   const offset = Number(fetchOffset)
   if (!Number.isSafeInteger(offset)) {
     return { errorCode: ErrorCode.OFFSET_OUT_OF_RANGE, highWatermark: BigInt(log.highWatermark), lastStableOffset: BigInt(log.lastStableOffset), logStartOffset: BigInt(log.logStartOffset), recordsBytes: 0, records: EMPTY }
   }
-  const r = await log.read(offset, Math.max(0, maxBytes), { minOneMessage, isolationLevel })
+  const r = await log.read(offset, Math.max(0, maxBytes), { minOneMessage, isolationLevel, alloc })
   return {
     errorCode: r.errorCode,
     highWatermark: BigInt(r.highWatermark),
@@ -138,12 +141,12 @@ async function readOne (p: Partition | number, fetchOffset: bigint, maxBytes: nu
  * to what reading them one after another would have returned; otherwise they run in order, each
  * given what the response has left.
  */
-async function readPartitions (parts: readonly FetchPartitionRequest[], resolved: ReadonlyArray<Partition | number>, maxBytes: number, softLimit: boolean, isolationLevel: 0 | 1): Promise<{ results: PartitionRead[], bytes: number, failed: boolean }> {
+async function readPartitions (parts: readonly FetchPartitionRequest[], resolved: ReadonlyArray<Partition | number>, maxBytes: number, softLimit: boolean, isolationLevel: 0 | 1, alloc: (size: number) => Buffer): Promise<{ results: PartitionRead[], bytes: number, failed: boolean }> {
   let sumLimits = 0
   for (const p of parts) sumLimits += Math.max(0, p.partitionMaxBytes)
   let results: PartitionRead[]
   if (sumLimits <= maxBytes) {
-    results = await Promise.all(parts.map((p, i) => readOne(resolved[i] as Partition | number, p.fetchOffset, p.partitionMaxBytes, softLimit, isolationLevel)))
+    results = await Promise.all(parts.map((p, i) => readOne(resolved[i] as Partition | number, p.fetchOffset, p.partitionMaxBytes, softLimit, isolationLevel, alloc)))
     let remaining = maxBytes
     let seenData = false
     for (let i = 0; i < results.length; i++) {
@@ -165,7 +168,7 @@ async function readPartitions (parts: readonly FetchPartitionRequest[], resolved
     let minOneMessage = softLimit
     for (let i = 0; i < parts.length; i++) {
       const p = parts[i] as FetchPartitionRequest
-      const r = await readOne(resolved[i] as Partition | number, p.fetchOffset, Math.min(p.partitionMaxBytes, remaining), minOneMessage, isolationLevel)
+      const r = await readOne(resolved[i] as Partition | number, p.fetchOffset, Math.min(p.partitionMaxBytes, remaining), minOneMessage, isolationLevel, alloc)
       if (r.records.length > 0) minOneMessage = false
       remaining -= r.records.length
       results.push(r)

@@ -345,3 +345,26 @@ test('a parked fetch gives its queued.max.requests slot back: other requests pro
   const f = await parked
   assert.deepEqual(valuesIn(f.records), ['wake'])
 })
+
+test('fetch buffers are pooled: reused across fetches, and concurrent consumers always get their own data', async t => {
+  const { broker } = await startTestBroker(t)
+  await createTopic(broker, 'pool', 2)
+  await using producer = await KafkaTestClient.connect('127.0.0.1', broker.port)
+  const big = (p: number, i: number): string => `p${p}-r${i}-` + String(p).repeat(40_000) // > 16 KiB: pooled sizes
+  for (let i = 0; i < 6; i++) {
+    for (const p of [0, 1]) assert.equal((await produce(producer, 9, 'pool', p, batchOf([big(p, i)]))).errorCode, ErrorCode.NONE)
+  }
+  const consume = async (p: number): Promise<void> => {
+    await using c = await KafkaTestClient.connect('127.0.0.1', broker.port)
+    for (let round = 0; round < 5; round++) {
+      for (let i = 0; i < 6; i++) {
+        const f = await fetchOne(c, 12, 'pool', p, BigInt(i), { maxBytes: 60_000 })
+        assert.equal(valuesIn(f.records)[0], big(p, i), `partition ${p} offset ${i} round ${round}`)
+      }
+    }
+  }
+  await Promise.all([consume(0), consume(1), consume(0)])
+  const pool = broker.replicaManager.fetchBuffers
+  assert.ok(pool.acquired >= 90, `pooled reads: ${pool.acquired}`)
+  assert.ok(pool.reused > 0, 'buffers were reused')
+})
