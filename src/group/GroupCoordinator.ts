@@ -343,6 +343,12 @@ export class GroupCoordinator {
 
   async consumerGroupHeartbeat (ctx: GroupRequestContext, req: ConsumerGroupHeartbeatData, topics: TopicsImage): Promise<ConsumerGroupHeartbeatResult> {
     if (!this.active) return heartbeatError(ErrorCode.COORDINATOR_NOT_AVAILABLE)
+    try {
+      this.groupManager.consumer.validateRequest(ctx, req)
+    } catch (err) {
+      if (err instanceof GroupError) return heartbeatError(err.code, err.message)
+      throw err
+    }
     const unavailable = this.availability(req.groupId)
     if (unavailable !== ErrorCode.NONE) return heartbeatError(unavailable)
     return await this.write(req.groupId, () => this.groupManager.consumer.heartbeat(ctx, req, topics), code => heartbeatError(code))

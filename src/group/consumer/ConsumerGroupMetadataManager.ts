@@ -208,7 +208,9 @@ export class ConsumerGroupMetadataManager {
   heartbeat (ctx: GroupRequestContext, req: ConsumerGroupHeartbeatData, topics: TopicsImage): CoordinatorResult<ConsumerGroupHeartbeatResult> {
     this.topics = topics
     try {
-      this.validateRequest(ctx, req)
+      if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '' && compileTopicRegex(req.subscribedTopicRegex) === null) {
+        throw new GroupError(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex \`${req.subscribedTopicRegex.slice(0, 200)}\` is not a valid regular expression.`)
+      }
       if (req.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH || req.memberEpoch === LEAVE_GROUP_STATIC_MEMBER_EPOCH) return this.leave(req)
       return this.regularHeartbeat(ctx, req, topics)
     } catch (err) {
@@ -217,7 +219,11 @@ export class ConsumerGroupMetadataManager {
     }
   }
 
-  private validateRequest (ctx: GroupRequestContext, req: ConsumerGroupHeartbeatData): void {
+  /**
+   * The checks Kafka makes before the request reaches the group's coordinator (so they come before
+   * COORDINATOR_LOAD_IN_PROGRESS and the like). Throws GroupError (INVALID_REQUEST, UNSUPPORTED_ASSIGNOR).
+   */
+  validateRequest (ctx: GroupRequestContext, req: ConsumerGroupHeartbeatData): void {
     const invalid = (message: string): GroupError => new GroupError(ErrorCode.INVALID_REQUEST, message)
     const empty = (s: string | null): boolean => s !== null && s.trim() === ''
     // From v1 the client generates its member id (KIP-1082), so it is always sent.
@@ -238,9 +244,6 @@ export class ConsumerGroupMetadataManager {
     }
     if (req.serverAssignor !== null && !this.assignors.has(req.serverAssignor)) {
       throw new GroupError(ErrorCode.UNSUPPORTED_ASSIGNOR, `ServerAssignor ${req.serverAssignor} is not supported. Supported assignors: ${[...this.assignors.keys()].join(', ')}.`)
-    }
-    if (req.subscribedTopicRegex !== null && req.subscribedTopicRegex !== '' && compileTopicRegex(req.subscribedTopicRegex) === null) {
-      throw new GroupError(ErrorCode.INVALID_REGULAR_EXPRESSION, `SubscribedTopicRegex \`${req.subscribedTopicRegex.slice(0, 200)}\` is not a valid regular expression.`)
     }
   }
 
