@@ -35,12 +35,6 @@ export function fromList (list: ReadonlyArray<{ topicId: string, partitions: rea
   return out
 }
 
-export function partitionsOf (a: PartitionEpochs): TopicPartitions {
-  const out = new Map<string, Set<number>>()
-  for (const [topicId, ps] of a) if (ps.size > 0) out.set(topicId, new Set(ps.keys()))
-  return out
-}
-
 export function countPartitions (a: TopicPartitions | PartitionEpochs): number {
   let n = 0
   for (const ps of a.values()) n += ps.size
@@ -62,17 +56,6 @@ export function assignmentEquals (a: TopicPartitions | PartitionEpochs, b: Topic
 export function partitionEpochsEqual (a: PartitionEpochs, b: PartitionEpochs): boolean {
   if (!assignmentEquals(a, b)) return false
   for (const [topicId, ps] of a) for (const [p, epoch] of ps) if (b.get(topicId)?.get(p) !== epoch) return false
-  return true
-}
-
-export function hasPartition (a: TopicPartitions | PartitionEpochs, topicId: string, partition: number): boolean {
-  return a.get(topicId)?.has(partition) ?? false
-}
-
-/** Whether every partition of `owned` is in `target` (null owned: unknown, so no). */
-export function isSubset (owned: readonly TopicPartitionList[] | null, target: TopicPartitions | PartitionEpochs): boolean {
-  if (owned === null) return false
-  for (const t of owned) for (const p of t.partitions) if (!hasPartition(target, t.topicId, p)) return false
   return true
 }
 

@@ -19,7 +19,7 @@ import assert from 'node:assert/strict'
 import { ErrorCode } from '../../protocol/ErrorCode.ts'
 import { GroupError } from '../ClassicGroup.ts'
 import { EMPTY_ASSIGNMENT, type PartitionEpochs, type TopicPartitions } from './Assignment.ts'
-import { type ConsumerGroupMember, isReconciledTo, LEAVE_GROUP_MEMBER_EPOCH, newMember } from './ConsumerGroupMember.ts'
+import { type ConsumerGroupMember, isReconciledTo, newMember } from './ConsumerGroupMember.ts'
 
 export const ConsumerGroupState = {
   Empty: 'Empty',
@@ -56,8 +56,6 @@ export class ConsumerGroup {
   /** instance id -> member id */
   readonly staticMembers = new Map<string, string>()
   readonly targetAssignment = new Map<string, TopicPartitions>()
-  /** topic id -> partition -> member id of the target assignment */
-  private readonly invertedTargetAssignment = new Map<string, Map<number, string>>()
   private readonly currentPartitionEpochs = new Map<string, Map<number, number>>()
   /** server assignor name -> members asking for it */
   private readonly serverAssignors = new Map<string, number>()
@@ -77,7 +75,6 @@ export class ConsumerGroup {
   get isEmpty (): boolean { return this.state === ConsumerGroupState.Empty }
 
   member (memberId: string): ConsumerGroupMember | undefined { return this.members.get(memberId) }
-  staticMemberId (instanceId: string | null): string | undefined { return instanceId === null ? undefined : this.staticMembers.get(instanceId) }
   staticMember (instanceId: string): ConsumerGroupMember | undefined {
     const id = this.staticMembers.get(instanceId)
     return id === undefined ? undefined : this.members.get(id)
@@ -170,35 +167,11 @@ export class ConsumerGroup {
   }
 
   updateTargetAssignment (memberId: string, assignment: TopicPartitions): void {
-    this.updateInvertedTargetAssignment(memberId, this.targetAssignment.get(memberId) ?? EMPTY_ASSIGNMENT, assignment)
     this.targetAssignment.set(memberId, assignment)
   }
 
   removeTargetAssignment (memberId: string): void {
-    this.updateInvertedTargetAssignment(memberId, this.targetAssignment.get(memberId) ?? EMPTY_ASSIGNMENT, EMPTY_ASSIGNMENT)
     this.targetAssignment.delete(memberId)
-  }
-
-  /** The member that should own the partition in the target assignment. */
-  targetOwner (topicId: string, partition: number): string | undefined {
-    return this.invertedTargetAssignment.get(topicId)?.get(partition)
-  }
-
-  private updateInvertedTargetAssignment (memberId: string, oldA: TopicPartitions, newA: TopicPartitions): void {
-    for (const [topicId, ps] of oldA) {
-      const inverted = this.invertedTargetAssignment.get(topicId)
-      if (inverted === undefined) continue
-      for (const p of ps) {
-        // Another member may already have been given the partition: leave that entry alone.
-        if (!(newA.get(topicId)?.has(p) ?? false) && inverted.get(p) === memberId) inverted.delete(p)
-      }
-      if (inverted.size === 0) this.invertedTargetAssignment.delete(topicId)
-    }
-    for (const [topicId, ps] of newA) {
-      let inverted = this.invertedTargetAssignment.get(topicId)
-      if (inverted === undefined) this.invertedTargetAssignment.set(topicId, inverted = new Map())
-      for (const p of ps) inverted.set(p, memberId)
-    }
   }
 
   private addPartitionEpochs (m: ConsumerGroupMember): void {
@@ -282,12 +255,6 @@ export class ConsumerGroup {
 
   validateDeleteGroup (): void {
     if (this.state !== ConsumerGroupState.Empty) throw new GroupError(ErrorCode.NON_EMPTY_GROUP)
-  }
-
-  /** Members that left (epoch -1) but whose metadata record is not yet deleted: none in a consistent log. */
-  get hasLeftMembers (): boolean {
-    for (const m of this.members.values()) if (m.memberEpoch === LEAVE_GROUP_MEMBER_EPOCH) return true
-    return false
   }
 }
 

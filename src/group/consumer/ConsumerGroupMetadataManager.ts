@@ -201,8 +201,6 @@ export class ConsumerGroupMetadataManager {
 
   group (groupId: string): ConsumerGroup | undefined { return this.groups.get(groupId) }
 
-  useTopics (topics: TopicsImage): void { this.topics = topics }
-
   // ---- ConsumerGroupHeartbeat ----
 
   heartbeat (ctx: GroupRequestContext, req: ConsumerGroupHeartbeatData, topics: TopicsImage): CoordinatorResult<ConsumerGroupHeartbeatResult> {
