@@ -197,8 +197,11 @@ export function shareAll (members: readonly GroupMember[], partitions: number): 
 
 interface Interval { member: string, start: number, end: number }
 
+/** What the checks read of a member (a GroupMember, or a made-up one in the checks' own tests). */
+export interface MemberLog { readonly name: string, readonly events: readonly MemberEvent[], readonly killedAt: number | null }
+
 /** Checks that no partition was held by two members at once; returns the intervals per partition. */
-export function assertExclusiveOwnership (members: readonly GroupMember[]): Map<number, Interval[]> {
+export function assertExclusiveOwnership (members: readonly MemberLog[]): Map<number, Interval[]> {
   const byPartition = new Map<number, Interval[]>()
   for (const m of members) {
     const open = new Map<number, number>()
@@ -211,8 +214,11 @@ export function assertExclusiveOwnership (members: readonly GroupMember[]): Map<
       list.push({ member: m.name, start, end: at })
     }
     for (const e of m.events) {
-      if (e.ev === 'assigned') { for (const p of e.partitions) if (!open.has(p)) open.set(p, e.t) }
-      else if (e.ev === 'revoked') for (const p of e.partitions) close(p, e.t)
+      // Whole milliseconds: Java prints them, Python and Node fractions; a hand-over within one
+      // millisecond must not look like an overlap.
+      const at = Math.floor(e.t)
+      if (e.ev === 'assigned') { for (const p of e.partitions) if (!open.has(p)) open.set(p, at) }
+      else if (e.ev === 'revoked') for (const p of e.partitions) close(p, at)
     }
     for (const p of [...open.keys()]) close(p, m.killedAt ?? Number.POSITIVE_INFINITY)
   }
@@ -229,7 +235,7 @@ export function assertExclusiveOwnership (members: readonly GroupMember[]): Map<
 }
 
 /** Checks that each member printed records only of partitions it held at the time. */
-export function assertRecordsWhileOwned (members: readonly GroupMember[]): void {
+export function assertRecordsWhileOwned (members: readonly MemberLog[]): void {
   for (const m of members) {
     const owned = new Set<number>()
     for (const e of m.events) {
@@ -241,7 +247,7 @@ export function assertRecordsWhileOwned (members: readonly GroupMember[]): void 
 }
 
 /** The (partition, offset) pairs the members printed, with their values. */
-export function consumed (members: readonly GroupMember[]): Map<string, string> {
+export function consumed (members: readonly MemberLog[]): Map<string, string> {
   const out = new Map<string, string>()
   for (const m of members) for (const e of m.events) if (e.ev === 'record') out.set(`${e.p}:${e.o}`, e.v)
   return out
@@ -301,7 +307,7 @@ export function startProducer (c: KafkaTestClient, topic: string, partitions: nu
 }
 
 /** Checks that every produced record was printed by some member, with its value. */
-export function assertAllConsumed (members: readonly GroupMember[], counts: readonly number[]): void {
+export function assertAllConsumed (members: readonly MemberLog[], counts: readonly number[]): void {
   const got = consumed(members)
   const missing: string[] = []
   counts.forEach((n, p) => {
