@@ -80,8 +80,6 @@ export async function run (argv: string[]): Promise<number> {
     if (e.code === 'EADDRINUSE' || e.code === 'EACCES') { process.stderr.write(`samsa broker: cannot listen: ${e.message}\n`); return 1 }
     throw err
   }
-  process.stdout.write(`samsa listening on ${broker.advertised.host}:${broker.port}\n`)
-
   return await new Promise<number>(resolve => {
     let stopping = false
     const onSignal = (signal: NodeJS.Signals): void => {
@@ -95,5 +93,7 @@ export async function run (argv: string[]): Promise<number> {
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
+    // Ready only once the handlers are in place: whoever reads this line may signal at once.
+    process.stdout.write(`samsa listening on ${broker.advertised.host}:${broker.port}\n`)
   })
 }

@@ -59,7 +59,6 @@ export async function run (argv: string[]): Promise<number> {
     throw err
   }
   if (running.assetsMissing) process.stderr.write('samsa console: the page is not built; run `npm run build:console` (the API under /api/ works)\n')
-  process.stdout.write(`samsa console at ${running.url} (cluster ${values['bootstrap-server']})\n`)
   const console = running
   return await new Promise<number>(resolve => {
     let stopping = false
@@ -70,5 +69,7 @@ export async function run (argv: string[]): Promise<number> {
     }
     process.on('SIGINT', onSignal)
     process.on('SIGTERM', onSignal)
+    // Announced only once the handlers are in place: whoever reads this line may signal at once.
+    process.stdout.write(`samsa console at ${running.url} (cluster ${values['bootstrap-server']})\n`)
   })
 }
