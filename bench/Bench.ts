@@ -44,6 +44,8 @@ export interface BenchResult {
   config: Record<string, unknown>
   rows: ResultRow[]
   notes: string[]
+  /** the run's progress lines (per sample: figures, CPU by thread, others' load), kept for later reading */
+  log?: string[]
 }
 
 export interface Bench {

@@ -14,7 +14,7 @@
 // blocked on a pipe from us kills it when the pipe closes), and its temp dir is removed on stop().
 
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtemp, open, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, open, readdir, readFile, rm, writeFile } from 'node:fs/promises'
 import type { Socket } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -226,6 +226,27 @@ export async function readCpuMs (pid: number): Promise<number> {
   const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
   const ticks = Number(rest[11]) + Number(rest[12])
   return ticks * 10 // USER_HZ is 100 on Linux
+}
+
+/**
+ * CPU time (ms) of a live process by thread name, from /proc/<pid>/task/<tid>/stat, with trailing
+ * digits dropped so a pool is one entry: for samsa `MainThread` (JavaScript), `libuv-worker` (the
+ * thread pool doing file I/O), `V8Worker` (concurrent GC and compilation).
+ */
+export async function readThreadCpuMs (pid: number): Promise<Map<string, number>> {
+  const byName = new Map<string, number>()
+  for (const tid of await readdir(`/proc/${pid}/task`)) {
+    let stat: string
+    try {
+      stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8')
+    } catch {
+      continue // the thread ended meanwhile
+    }
+    const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')).replace(/[-_ ]?\d+$/, '')
+    const rest = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    byName.set(name, (byName.get(name) ?? 0) + (Number(rest[11]) + Number(rest[12])) * 10)
+  }
+  return byName
 }
 
 export interface ColdStart {

@@ -27,7 +27,7 @@ import { setTimeout as delay } from 'node:timers/promises'
 import type { Bench, BenchOptions, BenchResult, ResultRow } from './Bench.ts'
 import { row } from './Bench.ts'
 import {
-  type BenchBroker, type BrokerKind, createTopics, KAFKA_DEFAULT_JVM_ARGS, measureColdStart, readCpuMs, readRss, spawnKafka, spawnSamsa,
+  type BenchBroker, type BrokerKind, createTopics, KAFKA_DEFAULT_JVM_ARGS, measureColdStart, readCpuMs, readRss, readThreadCpuMs, spawnKafka, spawnSamsa,
 } from './brokers.ts'
 import { formatProfile, summarizeProfileFile } from './cpuProfile.ts'
 import { startForeignCpu } from './machine.ts'
@@ -90,13 +90,20 @@ function wanted (options: BenchOptions): Set<Scenario> {
   return chosen
 }
 
-/** Runs one tool; measures the broker's CPU time and the CPU others used meanwhile (in cores). */
-async function withCpu<T> (broker: BenchBroker, fn: () => Promise<T>): Promise<{ value: T, cpuMs: number, foreignCores: number }> {
+/**
+ * Runs one tool; measures the broker's CPU time, split by thread (for the log), and the CPU
+ * others used meanwhile (in cores).
+ */
+async function withCpu<T> (broker: BenchBroker, fn: () => Promise<T>): Promise<{ value: T, cpuMs: number, foreignCores: number, threads: string }> {
   const before = await readCpuMs(broker.pid)
+  const threadsBefore = await readThreadCpuMs(broker.pid)
   const foreign = await startForeignCpu(() => readCpuMs(broker.pid))
   const value = await fn()
   const foreignCores = await foreign()
-  return { value, cpuMs: await readCpuMs(broker.pid) - before, foreignCores }
+  const threadsAfter = await readThreadCpuMs(broker.pid)
+  const threads = [...threadsAfter].map(([name, ms]) => [name, ms - (threadsBefore.get(name) ?? 0)] as const)
+    .filter(([, ms]) => ms > 0).sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${ms}`).join(', ')
+  return { value, cpuMs: await readCpuMs(broker.pid) - before, foreignCores, threads }
 }
 
 function putProducer (sample: Sample, scenario: string, p: ProducerPerf, cpuMs: number): void {
@@ -155,10 +162,10 @@ async function runBroker (kind: BrokerKind, rep: number, sizes: Sizes, chosen: S
     await consumerPerf({ bootstrap: broker.bootstrap, topic: `bench-warmup-${tag}`, records: sizes.warmupRecords, group: `bench-warmup-${tag}`, kafka })
     const produce = async (scenario: Scenario, topic: string, records: number, recordSize: number, acks: '1' | 'all'): Promise<void> => {
       if (!chosen.has(scenario)) return
-      const { value, cpuMs, foreignCores } = await withCpu(broker, () => producerPerf({ bootstrap: broker.bootstrap, topic, records, recordSize, throughput: -1, acks, kafka }))
+      const { value, cpuMs, foreignCores, threads } = await withCpu(broker, () => producerPerf({ bootstrap: broker.bootstrap, topic, records, recordSize, throughput: -1, acks, kafka }))
       putProducer(sample, scenario, value.all, cpuMs)
       sample.set(`${scenario}/other load`, foreignCores)
-      log(`  ${kind} rep ${rep}: ${scenario} ${value.all.recordsPerSec.toFixed(0)} rec/s ${value.all.mbPerSec} MB/s p99 ${value.all.p99Ms} ms (others used ${foreignCores.toFixed(2)} cores)`)
+      log(`  ${kind} rep ${rep}: ${scenario} ${value.all.recordsPerSec.toFixed(0)} rec/s ${value.all.mbPerSec} MB/s p99 ${value.all.p99Ms} ms (others used ${foreignCores.toFixed(2)} cores; broker CPU ms by thread: ${threads})`)
     }
     await produce('produce-1k', `bench-1k-${tag}`, sizes.records1k, 1024, '1')
     await produce('produce-1k-p6', `bench-1k-p6-${tag}`, sizes.records1kP6, 1024, '1')
@@ -167,26 +174,26 @@ async function runBroker (kind: BrokerKind, rep: number, sizes: Sizes, chosen: S
 
     const consume = async (scenario: Scenario, topic: string, records: number): Promise<void> => {
       if (!chosen.has(scenario)) return
-      const { value, cpuMs, foreignCores } = await withCpu(broker, () => consumerPerf({ bootstrap: broker.bootstrap, topic, records, group: `bench-${scenario}-${tag}`, kafka }))
+      const { value, cpuMs, foreignCores, threads } = await withCpu(broker, () => consumerPerf({ bootstrap: broker.bootstrap, topic, records, group: `bench-${scenario}-${tag}`, kafka }))
       sample.set(`${scenario}/other load`, foreignCores)
       sample.set(`${scenario}/records/s`, value.fetchRecordsPerSec)
       sample.set(`${scenario}/MB/s`, value.fetchMbPerSec)
       sample.set(`${scenario}/group join`, value.rebalanceMs)
       sample.set(`${scenario}/cpu`, cpuMs * 1000 / value.records)
-      log(`  ${kind} rep ${rep}: ${scenario} ${value.fetchRecordsPerSec.toFixed(0)} rec/s ${value.fetchMbPerSec.toFixed(2)} MB/s (others used ${foreignCores.toFixed(2)} cores)`)
+      log(`  ${kind} rep ${rep}: ${scenario} ${value.fetchRecordsPerSec.toFixed(0)} rec/s ${value.fetchMbPerSec.toFixed(2)} MB/s (others used ${foreignCores.toFixed(2)} cores; broker CPU ms by thread: ${threads})`)
     }
     await consume('consume-1k', `bench-1k-${tag}`, sizes.records1k)
     await consume('consume-100b', `bench-100b-${tag}`, sizes.records100b)
 
     if (chosen.has('latency-1k')) {
-      const { value, cpuMs, foreignCores } = await withCpu(broker, () => producerPerf({
+      const { value, cpuMs, foreignCores, threads } = await withCpu(broker, () => producerPerf({
         bootstrap: broker.bootstrap, topic: `bench-latency-${tag}`, records: sizes.latencyRecords, recordSize: 1024,
         throughput: sizes.latencyRate, acks: '1', warmupRecords: sizes.latencyWarmup, reportingIntervalMs: 1000, kafka,
       }))
       for (const line of value.progress) log(`    ${line}`)
       putProducer(sample, 'latency-1k', value.steady, cpuMs * value.steady.records / value.all.records)
       sample.set('latency-1k/other load', foreignCores)
-      log(`  ${kind} rep ${rep}: latency-1k p50 ${value.steady.p50Ms} ms p99 ${value.steady.p99Ms} ms p99.9 ${value.steady.p999Ms} ms (others used ${foreignCores.toFixed(2)} cores)`)
+      log(`  ${kind} rep ${rep}: latency-1k p50 ${value.steady.p50Ms} ms p99 ${value.steady.p99Ms} ms p99.9 ${value.steady.p999Ms} ms (others used ${foreignCores.toFixed(2)} cores; broker CPU ms by thread: ${threads})`)
     }
 
     await delay(sizes.idleMs)
@@ -229,7 +236,11 @@ async function run (options: BenchOptions): Promise<BenchResult> {
   const sizes = options.quick ? QUICK : FULL
   const chosen = wanted(options)
   const kafka = await requireKafkaJars()
-  const log = (s: string): void => { process.stderr.write(s + '\n') }
+  const logLines: string[] = []
+  const log = (s: string): void => {
+    logLines.push(s)
+    process.stderr.write(s + '\n')
+  }
   const samples: Record<BrokerKind, Sample[]> = { samsa: [], kafka: [] }
   for (let rep = 1; rep <= options.reps; rep++) {
     const order = rep % 2 === 1 ? options.brokers : [...options.brokers].reverse()
@@ -276,6 +287,7 @@ async function run (options: BenchOptions): Promise<BenchResult> {
     },
     rows,
     notes,
+    log: logLines,
   }
 }
 
