@@ -56,7 +56,7 @@ const FULL: Sizes = {
   latencyRecords: 300_000,
   latencyWarmup: 40_000,
   latencyRate: 20_000,
-  warmupRecords: 100_000,
+  warmupRecords: 300_000,
   idleMs: 5_000,
 }
 
