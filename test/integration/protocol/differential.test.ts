@@ -195,6 +195,12 @@ describe('Apache Kafka and samsa agree on the bytes', () => {
     const res = await exchange(CreateTopics, newest, { topics: [{ name: PRODUCE_TOPIC, numPartitions: 1, replicationFactor: 1 }], timeoutMs: 30_000 })
     assert.equal(res.topics[0]?.errorCode, ErrorCode.NONE)
     if (newest >= 7) produceTopicId = res.topics[0]?.topicId ?? ''
+    // KRaft publishes a new topic to the broker's metadata cache asynchronously: wait until it is
+    // served with a leader before the other tests use it (a loaded CI machine showed the gap).
+    await eventually(`${PRODUCE_TOPIC} served with a leader`, async () => {
+      const md = await exchange(Metadata, 12, { topics: [{ name: PRODUCE_TOPIC }], allowAutoTopicCreation: false })
+      return md.topics[0]?.errorCode === ErrorCode.NONE && md.topics[0]?.partitions[0]?.leaderId === 1 ? true : undefined
+    })
     // The validateOnly topics were not created.
     const md = await exchange(Metadata, 12, { topics: versions.map(v => ({ name: `differential-validate-v${v}` })), allowAutoTopicCreation: false })
     for (const topic of md.topics) assert.equal(topic.errorCode, ErrorCode.UNKNOWN_TOPIC_OR_PARTITION)
